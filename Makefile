@@ -1,0 +1,131 @@
+# ctprof-exporter build.
+#
+#   make          build/ctprof and build/ctprof-exporter (optimised)
+#   make run      install what is missing, build, run the exporter on this host
+#   make test     install what is missing, build again with ASan+UBSan, run every test
+#   make bench    benchmarks (printed figures, ratios against a floor)
+#   make deps     apt-get install what is missing (as root)
+#
+# Objects of the two builds live apart: build/ (plain) and build/asan/.
+
+.DEFAULT_GOAL := all
+.SUFFIXES:
+
+BUILD    ?= build
+SANITIZE ?= 0
+CC       ?= cc
+
+# Libraries found with pkg-config, and the Debian package that ships each.
+PKG_MODULES := libzstd libcjson
+DEPS_PKGCONFIG := libzstd:libzstd-dev libcjson:libcjson-dev cmocka:libcmocka-dev \
+	libmicrohttpd:libmicrohttpd-dev libdw:libdw-dev libelf:libelf-dev \
+	libnl-genl-3.0:libnl-genl-3-dev
+# Commands the build and the tests run, and their packages.
+DEPS_COMMANDS := cc:gcc make:make pkg-config:pkg-config zstd:zstd curl:curl \
+	python3:python3
+
+CFLAGS_COMMON := -std=gnu11 -Wall -Wextra -Werror -g -D_GNU_SOURCE -MMD -MP \
+	-Icapture -Imetrics -Iexporter
+ifeq ($(SANITIZE),1)
+CFLAGS_OPT := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=all
+LDFLAGS_SAN := -fsanitize=address,undefined
+else
+CFLAGS_OPT := -O2
+LDFLAGS_SAN :=
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKG_MODULES) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKG_MODULES) 2>/dev/null)
+CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
+ALL_CFLAGS = $(CFLAGS_COMMON) $(CFLAGS_OPT) $(PKG_CFLAGS) $(CFLAGS)
+ALL_LDLIBS = $(PKG_LIBS) -lm $(LDLIBS)
+
+CAPTURE_SRCS  := $(sort $(wildcard capture/*.c))
+METRICS_SRCS  := $(sort $(wildcard metrics/*.c))
+CLI_SRCS      := exporter/ctprof_cli.c
+DAEMON_SRCS   := exporter/exporter_main.c
+UNIT_SRCS     := $(sort $(wildcard tests/unit/test_*.c))
+HELPER_SRCS   := $(sort $(wildcard tests/helpers/*.c))
+BENCH_SRCS    := $(sort $(wildcard bench/*.c))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIBCAPTURE := $(BUILD)/libcapture.a
+CTPROF     := $(BUILD)/ctprof
+EXPORTER   := $(BUILD)/ctprof-exporter
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRCS))
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+
+.PHONY: all run test test-build bench deps clean
+all: $(CTPROF) $(EXPORTER)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBCAPTURE): $(call obj,$(CAPTURE_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(CTPROF): $(call obj,$(CLI_SRCS)) $(LIBCAPTURE)
+	$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
+$(EXPORTER): $(call obj,$(DAEMON_SRCS)) $(LIBCAPTURE)
+	$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBCAPTURE)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/tests/helpers/%: $(BUILD)/obj/tests/helpers/%.o $(LIBCAPTURE)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS) -lpthread
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBCAPTURE)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS) -lpthread
+
+test-build: all $(UNIT_BINS) $(HELPER_BINS)
+
+# Install what is missing: libraries by pkg-config name, tools by command.
+deps:
+	@missing=""; \
+	command -v pkg-config >/dev/null 2>&1 || missing="pkg-config"; \
+	for pair in $(DEPS_PKGCONFIG); do \
+		mod=$${pair%%:*}; deb=$${pair#*:}; \
+		pkg-config --exists "$$mod" 2>/dev/null || missing="$$missing $$deb"; \
+	done; \
+	for pair in $(DEPS_COMMANDS); do \
+		cmd=$${pair%%:*}; deb=$${pair#*:}; \
+		command -v "$$cmd" >/dev/null 2>&1 || missing="$$missing $$deb"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+		echo "deps: missing:$$missing"; \
+		echo "deps: run as root: apt-get update && apt-get install -y$$missing"; \
+		exit 1; \
+	fi; \
+	echo "deps: installing$$missing"; \
+	apt-get update -q && \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing
+
+run: deps
+	$(MAKE) all
+	$(EXPORTER)
+
+# The sanitizer build is the one the tests run.
+test: deps
+	$(MAKE) all
+	$(MAKE) BUILD=build/asan SANITIZE=1 test-build
+	tests/run.sh build/asan
+
+bench: deps
+	$(MAKE) all $(BENCH_BINS)
+	bench/run.sh $(BUILD)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
