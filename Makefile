@@ -10,6 +10,7 @@
 
 .DEFAULT_GOAL := all
 .SUFFIXES:
+.SECONDARY:
 
 BUILD    ?= build
 SANITIZE ?= 0
@@ -43,7 +44,7 @@ ALL_LDLIBS = $(PKG_LIBS) -lm $(LDLIBS)
 
 CAPTURE_SRCS  := $(sort $(wildcard capture/*.c))
 METRICS_SRCS  := $(sort $(wildcard metrics/*.c))
-CLI_SRCS      := exporter/ctprof_cli.c
+CLI_SRCS      := exporter/ctprof_cli.c exporter/ctprof_show.c
 DAEMON_SRCS   := exporter/exporter_main.c
 UNIT_SRCS     := $(sort $(wildcard tests/unit/test_*.c))
 HELPER_SRCS   := $(sort $(wildcard tests/helpers/*.c))

@@ -1,0 +1,111 @@
+/*
+ * proc_stat.c - /proc/<tid>/stat. The comm field may hold spaces, ')' and
+ * '(' (it is not escaped), so fields are counted from the LAST ')'; the
+ * tail after it starts at field 3. Each field is individually optional.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse_util.h"
+#include "proc_task.h"
+
+/* proc(5) field numbers of the fields ctprof keeps. */
+enum {
+	STAT_MINFLT = 10,
+	STAT_MAJFLT = 12,
+	STAT_UTIME = 14,
+	STAT_STIME = 15,
+	STAT_PRIORITY = 18,
+	STAT_NICE = 19,
+	STAT_STARTTIME = 22,
+	STAT_PROCESSOR = 39,
+	STAT_RT_PRIORITY = 40,
+	STAT_POLICY = 41,
+	STAT_FIRST_TAIL = 3,
+};
+
+const char *sched_policy_name(int32_t policy, char buf[32])
+{
+	static const char *const names[] = {
+		[0] = "SCHED_OTHER", [1] = "SCHED_FIFO",     [2] = "SCHED_RR",
+		[3] = "SCHED_BATCH", [5] = "SCHED_IDLE",     [6] = "SCHED_DEADLINE",
+		[7] = "SCHED_EXT",
+	};
+	if (policy >= 0 && policy < (int32_t)(sizeof(names) / sizeof(names[0])) &&
+	    names[policy])
+		return names[policy];
+	snprintf(buf, 32, "SCHED_UNKNOWN(%d)", policy);
+	return buf;
+}
+
+static void stat_set_u64(const char *tok, uint64_t *dst)
+{
+	uint64_t v;
+	if (parse_u64(tok, &v))
+		*dst = v;
+}
+
+static void stat_set_i32(const char *tok, int32_t *dst)
+{
+	int32_t v;
+	if (parse_i32(tok, &v))
+		*dst = v;
+}
+
+static int stat_set_policy(const char *tok, struct thread_state *t)
+{
+	int32_t policy;
+	char buf[32];
+	if (!parse_i32(tok, &policy))
+		return 0;
+	char *name = strdup(sched_policy_name(policy, buf));
+	if (!name)
+		return -ENOMEM;
+	free(t->policy);
+	t->policy = name;
+	return 0;
+}
+
+/* Store one tail token by its proc(5) field number. */
+static int stat_field(int field, const char *tok, struct thread_state *t)
+{
+	switch (field) {
+	case STAT_MINFLT: stat_set_u64(tok, &t->minflt); break;
+	case STAT_MAJFLT: stat_set_u64(tok, &t->majflt); break;
+	case STAT_UTIME: stat_set_u64(tok, &t->utime_clock_ticks); break;
+	case STAT_STIME: stat_set_u64(tok, &t->stime_clock_ticks); break;
+	case STAT_PRIORITY: stat_set_i32(tok, &t->priority); break;
+	case STAT_NICE: stat_set_i32(tok, &t->nice); break;
+	case STAT_STARTTIME: stat_set_u64(tok, &t->start_time_clock_ticks); break;
+	case STAT_PROCESSOR: stat_set_i32(tok, &t->processor); break;
+	case STAT_RT_PRIORITY: {
+		uint32_t v;
+		if (parse_u32(tok, &v))
+			t->rt_priority = v;
+		break;
+	}
+	case STAT_POLICY: return stat_set_policy(tok, t);
+	}
+	return 0;
+}
+
+int proc_parse_stat(char *text, struct thread_state *t)
+{
+	char *nl = strchr(text, '\n');
+	if (nl)
+		*nl = '\0';
+	char *paren = strrchr(text, ')');
+	if (!paren)
+		return 0;
+	char *save = NULL;
+	int field = STAT_FIRST_TAIL;
+	for (char *tok = strtok_r(paren + 1, " \t\r\f\v", &save);
+	     tok && field <= STAT_POLICY;
+	     tok = strtok_r(NULL, " \t\r\f\v", &save), field++) {
+		if (stat_field(field, tok, t))
+			return -ENOMEM;
+	}
+	return 0;
+}
