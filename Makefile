@@ -17,8 +17,8 @@ SANITIZE ?= 0
 CC       ?= cc
 
 # Libraries found with pkg-config, and the Debian package that ships each.
-PKG_MODULES := libzstd libcjson
-DEPS_PKGCONFIG := libzstd:libzstd-dev libcjson:libcjson-dev cmocka:libcmocka-dev \
+PKG_MODULES := libzstd libcjson zlib
+DEPS_PKGCONFIG := libzstd:libzstd-dev libcjson:libcjson-dev zlib:zlib1g-dev cmocka:libcmocka-dev \
 	libmicrohttpd:libmicrohttpd-dev libdw:libdw-dev libelf:libelf-dev \
 	libnl-genl-3.0:libnl-genl-3-dev
 # Commands the build and the tests run, and their packages.

@@ -1,0 +1,35 @@
+/*
+ * capture.h - build a ctprof snapshot from a procfs/sysfs/cgroupfs tree.
+ *
+ * Owns the walk (every tgid and tid in numeric order, or one process), the
+ * ghost filter, the parse summary, and the assembly of cgroup stats, PSI,
+ * sched_ext and host context. Best effort: only an unusable procfs root or
+ * running out of memory fails a capture.
+ */
+#ifndef CTPROF_CAPTURE_H
+#define CTPROF_CAPTURE_H
+
+#include <stdint.h>
+
+#include "snapshot.h"
+#include "strbuf.h"
+
+struct capture_options {
+	const char *procfs;   /* NULL: /proc */
+	const char *sysfs;    /* NULL: /sys */
+	const char *cgroupfs; /* NULL: the cgroup2 mount in <procfs>/self/mountinfo */
+	int32_t pid;          /* > 0: capture that process only */
+};
+
+/*
+ * Fill out (ctprof_snapshot_init'ed by the caller). 0, or -errno with a
+ * one-line reason in err. Live-only reads (sched_getaffinity, uname) run
+ * only when procfs is the running kernel's /proc.
+ */
+int ctprof_capture(const struct capture_options *o, struct ctprof_snapshot *out,
+		   struct strbuf *err);
+
+/* Whether path is the running kernel's procfs root (same dev and inode). */
+bool capture_procfs_is_live(const char *path);
+
+#endif
