@@ -59,7 +59,7 @@ UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(HELPER_SRCS))
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 
-.PHONY: all run test test-build bench deps clean
+.PHONY: all run test test-build bench deps clean docs
 all: $(CTPROF) $(EXPORTER)
 
 $(BUILD)/obj/%.o: %.c
@@ -112,9 +112,11 @@ deps:
 	apt-get update -q && \
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing
 
+# Until the HTTP daemon lands, `run` captures this host and shows it.
 run: deps
 	$(MAKE) all
-	$(EXPORTER)
+	$(CTPROF) capture -o $(BUILD)/host.ctprof.zst
+	$(CTPROF) show $(BUILD)/host.ctprof.zst
 
 # The sanitizer build is the one the tests run.
 test: deps
@@ -125,6 +127,10 @@ test: deps
 bench: deps
 	$(MAKE) all $(BENCH_BINS)
 	bench/run.sh $(BUILD)
+
+# docs/metrics.md is generated from the field table.
+docs: $(CTPROF)
+	$(CTPROF) fields >docs/metrics.md
 
 clean:
 	rm -rf build

@@ -24,6 +24,53 @@ const struct field_desc thread_field_descs[THREAD_FIELD_COUNT] = {
 #undef CTPROF_FIELD_DESC
 };
 
+const char *field_kind_name(enum field_kind k)
+{
+	static const char *const names[] = {
+		"u32", "u64", "i32", "string", "char", "bool", "cpu set", "KiB map",
+	};
+	return names[k];
+}
+
+const char *field_family_name(enum field_family f)
+{
+	static const char *const names[] = {
+		"identity", "counter", "peak", "gauge", "categorical", "ordinal",
+		"capture flag",
+	};
+	return names[f];
+}
+
+/* ktstr's AggRule spellings. */
+const char *agg_rule_name(enum agg_rule a)
+{
+	static const char *const names[] = {
+		"-",           "SumCount",      "SumNs",        "SumTicks",
+		"SumBytes",    "MaxPeak",       "MaxPeakBytes", "MaxGaugeNs",
+		"MaxGaugeCount", "RangeI32",    "RangeU32",     "Mode",
+		"ModeChar",    "ModeBool",      "Affinity",
+	};
+	return names[a];
+}
+
+const char *field_unit_name(enum field_unit u)
+{
+	static const char *const names[] = {
+		"-", "count", "ns", "USER_HZ ticks", "bytes", "KiB", "cpus",
+	};
+	return names[u];
+}
+
+const char *field_source_name(enum field_source s)
+{
+	static const char *const names[] = {
+		"walk",   "comm",   "stat",   "schedstat", "io",        "status",
+		"sched",  "cgroup", "smaps_rollup", "sched_getaffinity/status",
+		"taskstats", "jemalloc",
+	};
+	return names[s];
+}
+
 int thread_state_init(struct thread_state *t)
 {
 	memset(t, 0, sizeof(*t));

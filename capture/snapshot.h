@@ -83,6 +83,13 @@ struct field_desc {
 };
 extern const struct field_desc thread_field_descs[THREAD_FIELD_COUNT];
 
+/* Lower-case names of the table's enums, as docs/metrics.md prints them. */
+const char *field_kind_name(enum field_kind k);
+const char *field_family_name(enum field_family f);
+const char *agg_rule_name(enum agg_rule a);
+const char *field_unit_name(enum field_unit u);
+const char *field_source_name(enum field_source s);
+
 struct psi_half {
 	uint16_t avg10; /* centi-percent */
 	uint16_t avg60;

@@ -15,11 +15,10 @@ passed=0 failed=0 failed_names=()
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 
-count_cmocka() { # $1 = output file; adds its PASSED/FAILED counts
+count_cmocka() { # $1 = output file; prints its "PASSED FAILED" case counts
 	local p f
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$1" | awk '{s+=$1} END {print s+0}')
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$1" | awk '{s+=$1} END {print s+0}')
-	passed=$((passed + p)); failed=$((failed + f))
 	echo "$p $f"
 }
 
@@ -30,6 +29,7 @@ for bin in "$build"/tests/test_*; do
 	timeout 300 "$bin" >"$out" 2>&1
 	rc=$?
 	read -r p f < <(count_cmocka "$out")
+	passed=$((passed + p)); failed=$((failed + f))
 	cat "$out"
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		# crashed or sanitizer abort: no cmocka verdict for the rest
