@@ -23,7 +23,7 @@ DEPS_PKGCONFIG := libzstd:libzstd-dev libcjson:libcjson-dev zlib:zlib1g-dev cmoc
 	libnl-genl-3.0:libnl-genl-3-dev
 # Commands the build and the tests run, and their packages.
 DEPS_COMMANDS := cc:gcc make:make pkg-config:pkg-config zstd:zstd curl:curl \
-	python3:python3
+	/usr/bin/python3:python3
 
 CFLAGS_COMMON := -std=gnu11 -Wall -Wextra -Werror -g -D_GNU_SOURCE -MMD -MP \
 	-Icapture -Imetrics -Iexporter

@@ -33,26 +33,6 @@
 
 #define READ_CHUNK (64u << 10)
 
-static void set_error(struct strbuf *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void set_error(struct strbuf *err, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-
-	if (!err)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	for (char *p = line; *p; p++)
-		if ((unsigned char)*p < 0x20)
-			*p = '?';
-	strbuf_reset(err);
-	strbuf_adds(err, line);
-}
-
 int snapshot_encode(const struct ctprof_snapshot *s, struct strbuf *out_zstd,
 		    struct strbuf *err)
 {
@@ -67,13 +47,13 @@ int snapshot_encode(const struct ctprof_snapshot *s, struct strbuf *out_zstd,
 	strbuf_reset(out_zstd);
 	rc = strbuf_grow(out_zstd, bound);
 	if (rc) {
-		set_error(err, "out of memory compressing snapshot");
+		strbuf_set_line(err, "out of memory compressing snapshot");
 		goto out_release_json;
 	}
 	n = ZSTD_compress(out_zstd->buf, bound, json.buf, json.len,
 			  SNAPSHOT_ZSTD_LEVEL);
 	if (ZSTD_isError(n)) {
-		set_error(err, "zstd compression failed: %s",
+		strbuf_set_line(err, "zstd compression failed: %s",
 			  ZSTD_getErrorName(n));
 		rc = -EIO;
 		goto out_release_json;
@@ -154,7 +134,7 @@ static int decompress_frames(ZSTD_DCtx *dctx, const void *data, size_t len,
 		size_t ret;
 
 		if (o->cap - o->len < 2 && out_buf_grow(o)) {
-			set_error(err, "out of memory decompressing snapshot");
+			strbuf_set_line(err, "out of memory decompressing snapshot");
 			return -ENOMEM;
 		}
 		/* one byte stays free for the terminator */
@@ -162,20 +142,20 @@ static int decompress_frames(ZSTD_DCtx *dctx, const void *data, size_t len,
 					o->cap - o->len - 1, 0 };
 		ret = ZSTD_decompressStream(dctx, &out, &in);
 		if (ZSTD_isError(ret)) {
-			set_error(err, "corrupt zstd data: %s",
+			strbuf_set_line(err, "corrupt zstd data: %s",
 				  ZSTD_getErrorName(ret));
 			return -EINVAL;
 		}
 		o->len += out.pos;
 		if (o->len > SNAPSHOT_MAX_DECOMPRESSED) {
-			set_error(err, "decompressed size exceeds 256 MiB");
+			strbuf_set_line(err, "decompressed size exceeds 256 MiB");
 			return -EFBIG;
 		}
 		if (!ret && in.pos == in.size)
 			return 0;
 		/* Input used up, room left, frame unfinished: truncated. */
 		if (in.pos == in.size && out.pos < out.size) {
-			set_error(err, "truncated zstd data");
+			strbuf_set_line(err, "truncated zstd data");
 			return -EINVAL;
 		}
 	}
@@ -191,23 +171,23 @@ int snapshot_decompress(const void *data, size_t len, char **json,
 	*json = NULL;
 	*json_len = 0;
 	if (!len) {
-		set_error(err, "empty input");
+		strbuf_set_line(err, "empty input");
 		return -EINVAL;
 	}
 	if (!looks_like_zstd(data, len)) {
-		set_error(err, "not zstd-compressed data");
+		strbuf_set_line(err, "not zstd-compressed data");
 		return -EINVAL;
 	}
 	/* Refuse a frame that says it is too big before inflating any of it. */
 	if (declared_size(data, len) > SNAPSHOT_MAX_DECOMPRESSED) {
-		set_error(err, "decompressed size exceeds 256 MiB");
+		strbuf_set_line(err, "decompressed size exceeds 256 MiB");
 		return -EFBIG;
 	}
 	o.cap = initial_capacity(data, len);
 	o.buf = malloc(o.cap);
 	dctx = ZSTD_createDCtx();
 	if (!o.buf || !dctx) {
-		set_error(err, "out of memory decompressing snapshot");
+		strbuf_set_line(err, "out of memory decompressing snapshot");
 		rc = -ENOMEM;
 		goto out_free;
 	}
@@ -266,20 +246,20 @@ static int write_tmp(const char *tmp, const struct strbuf *data,
 		  0644);
 	if (fd < 0) {
 		rc = -errno;
-		set_error(err, "cannot create %s: %s", tmp, strerror(-rc));
+		strbuf_set_line(err, "cannot create %s: %s", tmp, strerror(-rc));
 		return rc;
 	}
 	rc = write_all(fd, data->buf, data->len);
 	if (!rc && fsync(fd))
 		rc = -errno;
 	if (rc) {
-		set_error(err, "cannot write %s: %s", tmp, strerror(-rc));
+		strbuf_set_line(err, "cannot write %s: %s", tmp, strerror(-rc));
 		close(fd);
 		return rc;
 	}
 	if (close(fd)) {
 		rc = -errno;
-		set_error(err, "cannot close %s: %s", tmp, strerror(-rc));
+		strbuf_set_line(err, "cannot close %s: %s", tmp, strerror(-rc));
 	}
 	return rc;
 }
@@ -295,7 +275,7 @@ int snapshot_write_file(const struct ctprof_snapshot *s, const char *path,
 		goto out_release;
 	rc = strbuf_addf(&tmp, "%s.tmp", path);
 	if (rc) {
-		set_error(err, "out of memory");
+		strbuf_set_line(err, "out of memory");
 		goto out_release;
 	}
 	rc = write_tmp(tmp.buf, &data, err);
@@ -303,7 +283,7 @@ int snapshot_write_file(const struct ctprof_snapshot *s, const char *path,
 		goto out_unlink_tmp;
 	if (rename(tmp.buf, path)) {
 		rc = -errno;
-		set_error(err, "cannot rename %s: %s", tmp.buf, strerror(-rc));
+		strbuf_set_line(err, "cannot rename %s: %s", tmp.buf, strerror(-rc));
 		goto out_unlink_tmp;
 	}
 	goto out_release;
@@ -324,7 +304,7 @@ static int read_capped(int fd, struct strbuf *sb, size_t max,
 		ssize_t n;
 
 		if (strbuf_grow(sb, READ_CHUNK)) {
-			set_error(err, "out of memory reading file");
+			strbuf_set_line(err, "out of memory reading file");
 			return -ENOMEM;
 		}
 		n = read(fd, sb->buf + sb->len, READ_CHUNK);
@@ -333,7 +313,7 @@ static int read_capped(int fd, struct strbuf *sb, size_t max,
 		if (n < 0) {
 			int rc = -errno;
 
-			set_error(err, "cannot read: %s", strerror(-rc));
+			strbuf_set_line(err, "cannot read: %s", strerror(-rc));
 			return rc;
 		}
 		if (!n)
@@ -341,7 +321,7 @@ static int read_capped(int fd, struct strbuf *sb, size_t max,
 		sb->len += (size_t)n;
 		sb->buf[sb->len] = '\0';
 		if (sb->len > max) {
-			set_error(err, "file too large (over %zu bytes)", max);
+			strbuf_set_line(err, "file too large (over %zu bytes)", max);
 			return -EFBIG;
 		}
 	}
@@ -360,12 +340,12 @@ int snapshot_read_file(const char *path, struct ctprof_snapshot *out,
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		rc = -errno;
-		set_error(err, "cannot open: %s", strerror(-rc));
+		strbuf_set_line(err, "cannot open: %s", strerror(-rc));
 		return rc;
 	}
 	/* A directory or FIFO would fail confusingly (or block) on read. */
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		set_error(err, "not a regular file");
+		strbuf_set_line(err, "not a regular file");
 		rc = -EINVAL;
 		goto out_close;
 	}
@@ -373,7 +353,7 @@ int snapshot_read_file(const char *path, struct ctprof_snapshot *out,
 	if (rc)
 		goto out_release;
 	if (!data.len) {
-		set_error(err, "empty file");
+		strbuf_set_line(err, "empty file");
 		rc = -EINVAL;
 		goto out_release;
 	}

@@ -230,27 +230,6 @@ static const struct member snapshot_members[] = {
 DEFINE_SCHEMA(snapshot_schema, struct ctprof_snapshot, snapshot_members,
 	      false);
 
-static void set_error(struct strbuf *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* err gets exactly one line: control bytes (from keys) become '?'. */
-static void set_error(struct strbuf *err, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-
-	if (!err)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	for (char *p = line; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	strbuf_reset(err);
-	strbuf_adds(err, line);
-}
-
 /* ---- writer ---- */
 
 /* Decimal text of v ending at end (exclusive); returns its first char. */
@@ -533,7 +512,7 @@ int snapshot_to_json(const struct ctprof_snapshot *s, struct strbuf *out,
 		cJSON_free(text);
 	}
 	if (rc)
-		set_error(err, "out of memory while writing snapshot JSON");
+		strbuf_set_line(err, "out of memory while writing snapshot JSON");
 	return rc;
 }
 
@@ -646,7 +625,7 @@ static int prescan(const char *text, size_t len, struct strbuf *err)
 			size_t n = number_token_len(text + i, len - i);
 
 			if (!json_number_valid(text + i, n)) {
-				set_error(err,
+				strbuf_set_line(err,
 					  "invalid JSON number at byte %zu", i);
 				return -EINVAL;
 			}
@@ -658,7 +637,7 @@ static int prescan(const char *text, size_t len, struct strbuf *err)
 		i++;
 	}
 	if (values > SNAPSHOT_JSON_MAX_VALUES) {
-		set_error(err, "too many JSON values (more than %u)",
+		strbuf_set_line(err, "too many JSON values (more than %u)",
 			  SNAPSHOT_JSON_MAX_VALUES);
 		return -EINVAL;
 	}
@@ -711,7 +690,7 @@ static int reader_fail(struct json_reader *r, int rc, const char *msg)
 {
 	if (rc == -ENOMEM)
 		msg = "out of memory";
-	set_error(r->err, "%s: %s", r->path.len ? r->path.buf : "top level",
+	strbuf_set_line(r->err, "%s: %s", r->path.len ? r->path.buf : "top level",
 		  msg);
 	return rc;
 }
@@ -1395,11 +1374,11 @@ static int parse_tree(const char *json, size_t len, cJSON **root,
 
 	/* number nodes carry their byte offset in an int (valueint) */
 	if (len > INT_MAX) {
-		set_error(err, "JSON text too large (%zu bytes)", len);
+		strbuf_set_line(err, "JSON text too large (%zu bytes)", len);
 		return -EINVAL;
 	}
 	if (!len) {
-		set_error(err, "empty JSON text");
+		strbuf_set_line(err, "empty JSON text");
 		return -EINVAL;
 	}
 	rc = prescan(json, len, err);
@@ -1408,19 +1387,19 @@ static int parse_tree(const char *json, size_t len, cJSON **root,
 	/* NULL is also cJSON's out-of-memory answer; it cannot tell us which */
 	*root = cJSON_ParseWithLengthOpts(json, len, &end, false);
 	if (!*root) {
-		set_error(err, "invalid JSON at byte %zu",
+		strbuf_set_line(err, "invalid JSON at byte %zu",
 			  end ? (size_t)(end - json) : (size_t)0);
 		return -EINVAL;
 	}
 	for (size_t i = (size_t)(end - json); i < len; i++) {
 		if (!is_json_space(json[i])) {
-			set_error(err, "trailing characters at byte %zu", i);
+			strbuf_set_line(err, "trailing characters at byte %zu", i);
 			goto out_delete_root;
 		}
 	}
 	if (assign_number_offsets(json, len, *root, &pos) ||
 	    next_number(json, len, &pos, &ignored)) {
-		set_error(err, "number tokens do not match the parsed JSON");
+		strbuf_set_line(err, "number tokens do not match the parsed JSON");
 		goto out_delete_root;
 	}
 	return 0;

@@ -118,3 +118,19 @@ int strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	sb->len += (size_t)n;
 	return 0;
 }
+
+void strbuf_set_line(struct strbuf *sb, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	if (!sb)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	for (char *p = line; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	strbuf_reset(sb);
+	strbuf_adds(sb, line);
+}

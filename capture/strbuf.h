@@ -35,5 +35,11 @@ int strbuf_add_u64(struct strbuf *sb, uint64_t v);
 int strbuf_add_i64(struct strbuf *sb, int64_t v);
 int strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/*
+ * Replace sb (NULL: do nothing) with one formatted error line of at most
+ * 511 bytes; control bytes (from untrusted input) become '?'.
+ */
+void strbuf_set_line(struct strbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 #endif
