@@ -9,6 +9,7 @@
 #ifndef CTPROF_CAPTURE_H
 #define CTPROF_CAPTURE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "snapshot.h"
@@ -19,6 +20,8 @@ struct capture_options {
 	const char *sysfs;    /* NULL: /sys */
 	const char *cgroupfs; /* NULL: the cgroup2 mount in <procfs>/self/mountinfo */
 	int32_t pid;          /* > 0: capture that process only */
+	bool no_taskstats;    /* skip taskstats delay accounting */
+	bool no_jemalloc;     /* skip the jemalloc per-thread probe */
 };
 
 /*

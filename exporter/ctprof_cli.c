@@ -21,7 +21,7 @@ static const char usage_text[] =
 	"\n"
 	"commands:\n"
 	"  capture -o FILE [--pid N] [--path.procfs DIR] [--path.sysfs DIR]\n"
-	"          [--path.cgroupfs DIR]\n"
+	"          [--path.cgroupfs DIR] [--no-taskstats] [--no-jemalloc]\n"
 	"      Capture every thread of the host (or of process N) into FILE,\n"
 	"      a zstd-compressed ktstr ctprof snapshot (.ctprof.zst).\n"
 	"  show FILE\n"
@@ -46,6 +46,8 @@ enum capture_opt {
 	OPT_SYSFS,
 	OPT_CGROUPFS,
 	OPT_PID,
+	OPT_NO_TASKSTATS,
+	OPT_NO_JEMALLOC,
 };
 
 static const struct option capture_options_long[] = {
@@ -54,6 +56,8 @@ static const struct option capture_options_long[] = {
 	{ "path.procfs", required_argument, NULL, OPT_PROCFS },
 	{ "path.sysfs", required_argument, NULL, OPT_SYSFS },
 	{ "path.cgroupfs", required_argument, NULL, OPT_CGROUPFS },
+	{ "no-taskstats", no_argument, NULL, OPT_NO_TASKSTATS },
+	{ "no-jemalloc", no_argument, NULL, OPT_NO_JEMALLOC },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -85,6 +89,8 @@ static int capture_parse_args(int argc, char **argv, struct capture_options *o,
 		case OPT_PROCFS: o->procfs = optarg; break;
 		case OPT_SYSFS: o->sysfs = optarg; break;
 		case OPT_CGROUPFS: o->cgroupfs = optarg; break;
+		case OPT_NO_TASKSTATS: o->no_taskstats = true; break;
+		case OPT_NO_JEMALLOC: o->no_jemalloc = true; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
 		default: return usage_error("unknown option '%s'", argv[optind - 1]);
