@@ -17,13 +17,15 @@ SANITIZE ?= 0
 CC       ?= cc
 
 # Libraries found with pkg-config, and the Debian package that ships each.
-PKG_MODULES := libzstd libcjson zlib
+PKG_MODULES := libzstd libcjson zlib libnl-genl-3.0 libdw libelf
 DEPS_PKGCONFIG := libzstd:libzstd-dev libcjson:libcjson-dev zlib:zlib1g-dev cmocka:libcmocka-dev \
 	libmicrohttpd:libmicrohttpd-dev libdw:libdw-dev libelf:libelf-dev \
-	libnl-genl-3.0:libnl-genl-3-dev
+	libnl-genl-3.0:libnl-genl-3-dev jemalloc:libjemalloc-dev
 # Commands the build and the tests run, and their packages.
 DEPS_COMMANDS := cc:gcc make:make pkg-config:pkg-config zstd:zstd curl:curl \
-	/usr/bin/python3:python3
+	/usr/bin/python3:python3 redis-server:redis-server promtool:prometheus
+# Python modules the tests import, for /usr/bin/python3.
+DEPS_PYTHON := prometheus_client:python3-prometheus-client
 
 CFLAGS_COMMON := -std=gnu11 -Wall -Wextra -Werror -g -D_GNU_SOURCE -MMD -MP \
 	-Icapture -Imetrics -Iexporter
@@ -101,6 +103,10 @@ deps:
 	for pair in $(DEPS_COMMANDS); do \
 		cmd=$${pair%%:*}; deb=$${pair#*:}; \
 		command -v "$$cmd" >/dev/null 2>&1 || missing="$$missing $$deb"; \
+	done; \
+	for pair in $(DEPS_PYTHON); do \
+		mod=$${pair%%:*}; deb=$${pair#*:}; \
+		/usr/bin/python3 -c "import $$mod" >/dev/null 2>&1 || missing="$$missing $$deb"; \
 	done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" != 0 ]; then \
