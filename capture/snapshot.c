@@ -9,7 +9,8 @@
 #include <string.h>
 
 const struct field_desc thread_field_descs[THREAD_FIELD_COUNT] = {
-#define CTPROF_FIELD_DESC(fname, fkind, ffamily, fagg, funit, fsource, fhelp)  \
+#define CTPROF_FIELD_DESC(fname, fkind, ffamily, fagg, funit, fsource, fgates, \
+			  fclass, fhelp)                                       \
 	[THREAD_FIELD_##fname] = {                                             \
 		.name = #fname,                                                \
 		.kind = FIELD_KIND_##fkind,                                    \
@@ -17,6 +18,8 @@ const struct field_desc thread_field_descs[THREAD_FIELD_COUNT] = {
 		.agg = AGG_##fagg,                                             \
 		.unit = FIELD_UNIT_##funit,                                    \
 		.source = FIELD_SOURCE_##fsource,                              \
+		.gates = fgates,                                               \
+		.class = FIELD_##fclass,                                       \
 		.help = fhelp,                                                 \
 		.offset = offsetof(struct thread_state, fname),                \
 	},
@@ -69,6 +72,23 @@ const char *field_source_name(enum field_source s)
 		"taskstats", "jemalloc",
 	};
 	return names[s];
+}
+
+const char *field_gate_name(unsigned bit)
+{
+	static const char *const names[GATE_COUNT] = {
+		"SCHED_INFO",      "SCHEDSTATS",        "SCHED_CORE",
+		"SCHED_CLASS_EXT", "TASK_IO_ACCOUNTING", "TASKSTATS",
+		"TASK_DELAY_ACCT", "TASK_XACCT",
+	};
+	return bit < GATE_COUNT ? names[bit] : "?";
+}
+
+const char *field_class_name(enum field_class c)
+{
+	static const char *const names[] = { "-", "cfs-only", "non-ext",
+					     "fair-policy" };
+	return names[c];
 }
 
 int thread_state_init(struct thread_state *t)

@@ -78,6 +78,8 @@ struct field_desc {
 	enum agg_rule agg;
 	enum field_unit unit;
 	enum field_source source;
+	unsigned gates; /* GATE_* bits */
+	enum field_class class;
 	const char *help;
 	size_t offset;
 };
@@ -89,6 +91,9 @@ const char *field_family_name(enum field_family f);
 const char *agg_rule_name(enum agg_rule a);
 const char *field_unit_name(enum field_unit u);
 const char *field_source_name(enum field_source s);
+/* "SCHEDSTATS", ... for bit i of the gates; "cfs-only", ... for a class. */
+const char *field_gate_name(unsigned bit);
+const char *field_class_name(enum field_class c);
 
 struct psi_half {
 	uint16_t avg10; /* centi-percent */
