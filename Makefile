@@ -46,7 +46,7 @@ ALL_LDLIBS = $(PKG_LIBS) -lm $(LDLIBS)
 
 CAPTURE_SRCS  := $(sort $(wildcard capture/*.c))
 METRICS_SRCS  := $(sort $(wildcard metrics/*.c))
-CLI_SRCS      := exporter/ctprof_cli.c exporter/ctprof_show.c
+CLI_SRCS      := exporter/ctprof_cli.c exporter/ctprof_show.c exporter/render_flags.c
 DAEMON_SRCS   := exporter/exporter_main.c
 UNIT_SRCS     := $(sort $(wildcard tests/unit/test_*.c))
 HELPER_SRCS   := $(sort $(wildcard tests/helpers/*.c))
@@ -55,6 +55,7 @@ BENCH_SRCS    := $(sort $(wildcard bench/*.c))
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIBCAPTURE := $(BUILD)/libcapture.a
+LIBMETRICS := $(BUILD)/libmetrics.a
 CTPROF     := $(BUILD)/ctprof
 EXPORTER   := $(BUILD)/ctprof-exporter
 UNIT_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
@@ -72,13 +73,17 @@ $(LIBCAPTURE): $(call obj,$(CAPTURE_SRCS))
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(CTPROF): $(call obj,$(CLI_SRCS)) $(LIBCAPTURE)
+$(LIBMETRICS): $(call obj,$(METRICS_SRCS))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(CTPROF): $(call obj,$(CLI_SRCS)) $(LIBMETRICS) $(LIBCAPTURE)
 	$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
-$(EXPORTER): $(call obj,$(DAEMON_SRCS)) $(LIBCAPTURE)
+$(EXPORTER): $(call obj,$(DAEMON_SRCS)) $(LIBMETRICS) $(LIBCAPTURE)
 	$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBCAPTURE)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBMETRICS) $(LIBCAPTURE)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS) $(CMOCKA_LIBS)
 
@@ -86,7 +91,7 @@ $(BUILD)/tests/helpers/%: $(BUILD)/obj/tests/helpers/%.o $(LIBCAPTURE)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS) -lpthread
 
-$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBCAPTURE)
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBMETRICS) $(LIBCAPTURE)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS) -lpthread
 
@@ -136,7 +141,7 @@ bench: deps
 
 # docs/metrics.md is generated from the field table.
 docs: $(CTPROF)
-	$(CTPROF) fields >docs/metrics.md
+	$(CTPROF) metric-list >docs/metrics.md
 
 clean:
 	rm -rf build

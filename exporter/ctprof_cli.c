@@ -11,6 +11,8 @@
 
 #include "capture.h"
 #include "ctprof_show.h"
+#include "metrics_doc.h"
+#include "render_flags.h"
 #include "snapshot_file.h"
 #include "version.h"
 
@@ -26,8 +28,11 @@ static const char usage_text[] =
 	"      a zstd-compressed ktstr ctprof snapshot (.ctprof.zst).\n"
 	"  show FILE\n"
 	"      Print a readable summary of a snapshot.\n"
-	"  fields\n"
-	"      Print the per-thread field table (docs/metrics.md) as Markdown.\n"
+	"  metrics FILE [--format prometheus|openmetrics] [--group-by pcomm,comm,cgroup]\n"
+	"          [--no-thread-normalize] [--cgroup-flatten GLOB]... [--cgroup-normalize]\n"
+	"      Print the exposition ctprof-exporter serves for that snapshot.\n"
+	"  metric-list\n"
+	"      Print the metric reference (docs/metrics.md) as Markdown.\n"
 	"\n"
 	"options:\n"
 	"  --help       this text\n"
@@ -157,6 +162,78 @@ out_release:
 	return status;
 }
 
+static int cmd_metric_list(void)
+{
+	struct registry r;
+	registry_build(&r);
+	metrics_doc_markdown(&r, stdout);
+	return 0;
+}
+
+static const struct option metrics_options_long[] = {
+	RENDER_FLAG_OPTIONS,
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Parse `metrics` flags; an exit status, or -1 to go on with *file set. */
+static int metrics_parse_args(int argc, char **argv, struct render_flags *f,
+			      const char **file)
+{
+	char msg[256];
+	int c;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", metrics_options_long, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage_text, stdout);
+			return 0;
+		}
+		if (c == ':')
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
+		int rc = render_flag_apply(f, c, optarg, msg, sizeof(msg));
+		if (rc < 0)
+			return usage_error("%s", msg);
+		if (rc == 0)
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+	}
+	if (argc - optind != 1)
+		return usage_error("metrics: %s", "expected exactly one FILE");
+	*file = argv[optind];
+	return -1;
+}
+
+static int cmd_metrics(int argc, char **argv)
+{
+	struct render_flags f;
+	const char *file = NULL;
+	render_flags_init(&f);
+	int status = metrics_parse_args(argc, argv, &f, &file);
+	if (status >= 0)
+		return status;
+	struct ctprof_snapshot s;
+	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT;
+	struct registry r;
+	ctprof_snapshot_init(&s);
+	registry_build(&r);
+	status = EXIT_USAGE;
+	if (snapshot_read_file(file, &s, &err)) {
+		fprintf(stderr, "ctprof: %s: %s\n", file, err.buf);
+		goto out_release;
+	}
+	status = 1;
+	if (render_snapshot(&s, &r, &f.render, &out)) {
+		fprintf(stderr, "ctprof: out of memory rendering %s\n", file);
+		goto out_release;
+	}
+	fwrite(out.buf, 1, out.len, stdout);
+	status = 0;
+out_release:
+	ctprof_snapshot_release(&s);
+	strbuf_release(&err);
+	strbuf_release(&out);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -172,10 +249,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "capture"))
 		return cmd_capture(argc - 1, argv + 1);
-	if (!strcmp(cmd, "fields") && argc == 2) {
-		ctprof_fields_markdown(stdout);
-		return 0;
-	}
+	if (!strcmp(cmd, "metric-list") && argc == 2)
+		return cmd_metric_list();
+	if (!strcmp(cmd, "metrics"))
+		return cmd_metrics(argc - 1, argv + 1);
 	if (!strcmp(cmd, "show"))
 		return cmd_show(argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", cmd);

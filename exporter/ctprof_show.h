@@ -15,7 +15,4 @@
 
 int ctprof_show(const struct ctprof_snapshot *s, FILE *out);
 
-/* docs/metrics.md: the ThreadState field table as Markdown. */
-void ctprof_fields_markdown(FILE *out);
-
 #endif
