@@ -17,7 +17,7 @@ SANITIZE ?= 0
 CC       ?= cc
 
 # Libraries found with pkg-config, and the Debian package that ships each.
-PKG_MODULES := libzstd libcjson zlib libnl-genl-3.0 libdw libelf
+PKG_MODULES := libzstd libcjson zlib libnl-genl-3.0 libdw libelf libmicrohttpd
 DEPS_PKGCONFIG := libzstd:libzstd-dev libcjson:libcjson-dev zlib:zlib1g-dev cmocka:libcmocka-dev \
 	libmicrohttpd:libmicrohttpd-dev libdw:libdw-dev libelf:libelf-dev \
 	libnl-genl-3.0:libnl-genl-3-dev jemalloc:libjemalloc-dev
@@ -47,7 +47,7 @@ ALL_LDLIBS = $(PKG_LIBS) -lm $(LDLIBS)
 CAPTURE_SRCS  := $(sort $(wildcard capture/*.c))
 METRICS_SRCS  := $(sort $(wildcard metrics/*.c))
 CLI_SRCS      := exporter/ctprof_cli.c exporter/ctprof_show.c exporter/render_flags.c
-DAEMON_SRCS   := exporter/exporter_main.c
+DAEMON_SRCS   := exporter/exporter_main.c exporter/config.c exporter/http.c exporter/landing.c exporter/log.c exporter/self_metrics.c exporter/service.c exporter/render_flags.c
 UNIT_SRCS     := $(sort $(wildcard tests/unit/test_*.c))
 HELPER_SRCS   := $(sort $(wildcard tests/helpers/*.c))
 BENCH_SRCS    := $(sort $(wildcard bench/*.c))
@@ -81,7 +81,7 @@ $(CTPROF): $(call obj,$(CLI_SRCS)) $(LIBMETRICS) $(LIBCAPTURE)
 	$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
 
 $(EXPORTER): $(call obj,$(DAEMON_SRCS)) $(LIBMETRICS) $(LIBCAPTURE)
-	$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS)
+	$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS) -lpthread
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBMETRICS) $(LIBCAPTURE)
 	@mkdir -p $(dir $@)
@@ -96,6 +96,44 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBMETRICS) $(LIBCAPTURE)
 	$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ $(ALL_LDLIBS) -lpthread
 
 test-build: all $(UNIT_BINS) $(HELPER_BINS)
+
+# Targets of the jemalloc probe tests (tests/jemalloc/*.c). Never built with
+# sanitizers, even in the asan build: ptrace and a sanitizer runtime
+# interfere, and jemalloc must be the process's real allocator.
+JM_DIR      := $(BUILD)/tests/jemalloc
+JM_CFLAGS   := -std=gnu11 -Wall -Wextra -Werror -O1 -D_GNU_SOURCE -Itests/jemalloc
+JM_LIBDIR    = $(shell pkg-config --variable=libdir jemalloc 2>/dev/null)
+JM_TARGETS  := $(addprefix $(JM_DIR)/,tsd_custom tsd_custom_nodebug tsd_custom.debug \
+	tsd_custom.stripped tsd_reversed tsd_gd.so je_static je_dynamic churn)
+
+$(JM_DIR)/tsd_custom: tests/jemalloc/tsd_custom.c tests/jemalloc/target_threads.h
+	@mkdir -p $(dir $@)
+	$(CC) $(JM_CFLAGS) -g -o $@ $< -lpthread
+$(JM_DIR)/tsd_custom_nodebug: tests/jemalloc/tsd_custom.c tests/jemalloc/target_threads.h
+	@mkdir -p $(dir $@)
+	$(CC) $(JM_CFLAGS) -g0 -o $@ $< -lpthread
+# The DWARF moved to a separate file, reachable by build-id and debuglink.
+$(JM_DIR)/tsd_custom.debug: $(JM_DIR)/tsd_custom
+	objcopy --only-keep-debug $< $@
+$(JM_DIR)/tsd_custom.stripped: $(JM_DIR)/tsd_custom $(JM_DIR)/tsd_custom.debug
+	objcopy --strip-debug --add-gnu-debuglink=$(JM_DIR)/tsd_custom.debug $< $@
+$(JM_DIR)/tsd_reversed: tests/jemalloc/tsd_custom.c tests/jemalloc/target_threads.h
+	@mkdir -p $(dir $@)
+	$(CC) $(JM_CFLAGS) -g -DTSD_REVERSED -o $@ $< -lpthread
+# General-dynamic TLS: no TPOFF slot to find the block through.
+$(JM_DIR)/tsd_gd.so: tests/jemalloc/tsd_custom.c tests/jemalloc/target_threads.h
+	@mkdir -p $(dir $@)
+	$(CC) $(JM_CFLAGS) -g -fPIC -shared -ftls-model=global-dynamic -o $@ $< -lpthread
+$(JM_DIR)/je_static: tests/jemalloc/je_threads.c tests/jemalloc/target_threads.h
+	@mkdir -p $(dir $@)
+	$(CC) $(JM_CFLAGS) -o $@ $< $(JM_LIBDIR)/libjemalloc.a -lpthread -ldl -lm
+$(JM_DIR)/je_dynamic: tests/jemalloc/je_threads.c tests/jemalloc/target_threads.h
+	@mkdir -p $(dir $@)
+	$(CC) $(JM_CFLAGS) -o $@ $< -ljemalloc -lpthread
+$(JM_DIR)/churn: tests/jemalloc/churn.c
+	@mkdir -p $(dir $@)
+	$(CC) $(JM_CFLAGS) -o $@ $< -Wl,--no-as-needed -ljemalloc -Wl,--as-needed -lpthread
+test-build: $(JM_TARGETS)
 
 # Install what is missing: libraries by pkg-config name, tools by command.
 deps:
@@ -136,7 +174,7 @@ test: deps
 	tests/run.sh build/asan
 
 bench: deps
-	$(MAKE) all $(BENCH_BINS)
+	$(MAKE) all $(BENCH_BINS) $(HELPER_BINS) $(JM_DIR)/je_dynamic
 	bench/run.sh $(BUILD)
 
 # docs/metrics.md is generated from the field table.

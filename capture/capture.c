@@ -18,11 +18,13 @@
 
 #include "cgroup_stats.h"
 #include "host_context.h"
+#include "jemalloc_probe.h"
 #include "parse_util.h"
 #include "psi.h"
 #include "readfile.h"
 #include "sched_ext.h"
 #include "task_read.h"
+#include "taskstats.h"
 
 struct id_list {
 	uint32_t *ids;
@@ -38,7 +40,12 @@ struct capture_run {
 	struct strbuf buf;
 	struct strbuf name; /* pcomm of the current process */
 	struct parse_tally tally;
+	const char *procfs;
+	struct jemalloc_prober *jemalloc; /* NULL: the probe does not run */
+	bool jemalloc_owned;
+	struct taskstats_pass taskstats; /* every walked tid, queried after the walk */
 	struct ctprof_snapshot *snap;
+	const struct capture_options *opt;
 };
 
 static int cmp_id(const void *a, const void *b)
@@ -117,7 +124,8 @@ static int capture_tid(struct capture_run *run, int pfd, uint32_t tgid,
 	snprintf(path, sizeof(path), "task/%u", tid);
 	int tfd = open_dir_at(pfd, path);
 	if (tfd >= 0) {
-		struct task_read_ctx ctx = { &run->buf, &run->tally, run->live };
+		struct task_read_ctx ctx = { &run->buf, &run->tally, run->live,
+					     !run->opt->no_smaps };
 		rc = read_comm(tfd, &run->buf, &t.comm);
 		if (!rc)
 			rc = task_read(tfd, &t, &ctx);
@@ -128,11 +136,19 @@ static int capture_tid(struct capture_run *run, int pfd, uint32_t tgid,
 	if (rc)
 		goto out_release;
 	/* Ghost: the tid exited between readdir and the reads. */
-	if (!*t.comm && !t.start_time_clock_ticks) {
+	bool ghost = !*t.comm && !t.start_time_clock_ticks;
+	/* Taskstats counts ghosts too (the seed does): they are walked tids. */
+	rc = taskstats_pass_note(&run->taskstats, tid,
+				 ghost ? TASKSTATS_NO_THREAD : run->snap->nthreads);
+	if (rc)
+		goto out_release;
+	if (ghost) {
 		parse_tally_discard(&run->tally);
 		goto out_release;
 	}
 	parse_tally_commit(&run->tally);
+	if (run->jemalloc)
+		jemalloc_prober_read_thread(run->jemalloc, &t);
 	return snapshot_push_thread(run->snap, &t);
 out_release:
 	thread_state_release(&t);
@@ -158,12 +174,27 @@ static int capture_tgid(struct capture_run *run, uint32_t tgid)
 	return rc;
 }
 
+/* Phase 1 of the jemalloc probe: attach every process before the walk. */
+static int jemalloc_begin(struct capture_run *run, const uint32_t *tgids, size_t n,
+			  bool host_wide)
+{
+	if (!run->jemalloc)
+		return 0;
+	return jemalloc_prober_begin(run->jemalloc, run->procfs, run->proc_fd, tgids,
+				     n, host_wide);
+}
+
 static int capture_threads(struct capture_run *run, int32_t pid)
 {
-	if (pid > 0)
-		return capture_tgid(run, (uint32_t)pid);
+	if (pid > 0) {
+		uint32_t one = (uint32_t)pid;
+		int rc = jemalloc_begin(run, &one, 1, false);
+		return rc ? rc : capture_tgid(run, one);
+	}
 	struct id_list tgids;
 	int rc = list_ids(run->proc_fd, ".", &tgids);
+	if (!rc)
+		rc = jemalloc_begin(run, tgids.ids, tgids.len, true);
 	for (size_t i = 0; !rc && i < tgids.len; i++)
 		rc = capture_tgid(run, tgids.ids[i]);
 	free(tgids.ids);
@@ -219,14 +250,18 @@ static uint64_t now_unix_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Host-level sources: PSI, sched_ext, host context. */
+/* Host-level sources: PSI, sched_ext, host context (each switchable). */
 static int capture_host(struct capture_run *run)
 {
 	struct ctprof_snapshot *s = run->snap;
-	psi_read_host(run->proc_fd, &s->psi, &run->buf);
+	if (!run->opt->no_psi)
+		psi_read_host(run->proc_fd, &s->psi, &run->buf);
 	if (run->sys_fd < 0)
 		return 0;
-	s->sched_ext = sched_ext_read(run->sys_fd, &run->buf);
+	if (!run->opt->no_sched_ext)
+		s->sched_ext = sched_ext_read(run->sys_fd, &run->buf);
+	if (run->opt->no_host)
+		return 0;
 	s->host = host_context_collect(run->proc_fd, run->sys_fd, run->live,
 				       &run->buf);
 	return s->host ? 0 : -ENOMEM;
@@ -236,7 +271,7 @@ int ctprof_capture(const struct capture_options *o, struct ctprof_snapshot *out,
 		   struct strbuf *err)
 {
 	const char *procfs = o->procfs ? o->procfs : "/proc";
-	struct capture_run run = { .sys_fd = -1, .cgroup_fd = -1, .snap = out };
+	struct capture_run run = { .sys_fd = -1, .cgroup_fd = -1, .snap = out, .opt = o };
 	strbuf_init(&run.buf);
 	strbuf_init(&run.name);
 	int rc = run.proc_fd = open_dir_at(AT_FDCWD, procfs);
@@ -248,11 +283,26 @@ int ctprof_capture(const struct capture_options *o, struct ctprof_snapshot *out,
 	run.live = capture_procfs_is_live(procfs);
 	run.sys_fd = open_dir_at(AT_FDCWD, o->sysfs ? o->sysfs : "/sys");
 	run.cgroup_fd = open_cgroup_root(o, run.proc_fd, run.sys_fd, &run.buf);
+	run.procfs = procfs;
+	/* ptrace and process_vm_readv reach the running kernel's tasks only. */
+	if (run.live && !o->no_jemalloc) {
+		run.jemalloc = o->jemalloc;
+		if (!run.jemalloc && (run.jemalloc = jemalloc_prober_new()))
+			run.jemalloc_owned = true;
+	}
 	out->captured_at_unix_ns = now_unix_ns();
-	rc = capture_threads(&run, o->pid);
+	/* Taskstats describes the running kernel: never a synthetic tree. */
+	rc = run.live && !o->no_taskstats ?
+		     taskstats_pass_begin(&run.taskstats, run.proc_fd, &run.buf) : 0;
+	if (!rc)
+		rc = capture_threads(&run, o->pid);
+	if (!rc)
+		taskstats_pass_finish(&run.taskstats, out);
+	if (!rc && run.jemalloc && !(out->probe_summary = jemalloc_prober_end(run.jemalloc)))
+		rc = -ENOMEM;
 	if (!rc && !(out->parse_summary = parse_tally_summary(&run.tally)))
 		rc = -ENOMEM;
-	if (!rc)
+	if (!rc && !o->no_cgroup)
 		rc = capture_cgroups(&run);
 	if (!rc)
 		rc = capture_host(&run);
@@ -263,6 +313,9 @@ int ctprof_capture(const struct capture_options *o, struct ctprof_snapshot *out,
 	if (run.sys_fd >= 0)
 		close(run.sys_fd);
 	close(run.proc_fd);
+	taskstats_pass_release(&run.taskstats);
+	if (run.jemalloc_owned)
+		jemalloc_prober_free(run.jemalloc);
 out_release:
 	strbuf_release(&run.buf);
 	strbuf_release(&run.name);

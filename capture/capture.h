@@ -15,6 +15,8 @@
 #include "snapshot.h"
 #include "strbuf.h"
 
+struct jemalloc_prober;
+
 struct capture_options {
 	const char *procfs;   /* NULL: /proc */
 	const char *sysfs;    /* NULL: /sys */
@@ -22,6 +24,13 @@ struct capture_options {
 	int32_t pid;          /* > 0: capture that process only */
 	bool no_taskstats;    /* skip taskstats delay accounting */
 	bool no_jemalloc;     /* skip the jemalloc per-thread probe */
+	bool no_smaps;        /* skip smaps_rollup (takes the target's mmap lock) */
+	bool no_cgroup;       /* skip cgroup statistics */
+	bool no_psi;          /* skip host PSI */
+	bool no_sched_ext;    /* skip sched_ext sysfs */
+	bool no_host;         /* skip host context */
+	/* Kept across captures (a daemon's); NULL: a temporary one per capture. */
+	struct jemalloc_prober *jemalloc;
 };
 
 /*

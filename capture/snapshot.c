@@ -390,6 +390,15 @@ const struct cgroup_stats *snapshot_find_cgroup(const struct ctprof_snapshot *s,
 	return found ? &s->cgroups[pos] : NULL;
 }
 
+const struct thread_state *snapshot_find_thread(const struct ctprof_snapshot *s,
+						uint32_t tid)
+{
+	for (size_t i = 0; i < s->nthreads; i++)
+		if (s->threads[i].tid == tid)
+			return &s->threads[i];
+	return NULL;
+}
+
 int snapshot_push_thread(struct ctprof_snapshot *s, struct thread_state *t)
 {
 	if (array_reserve_one((void **)&s->threads, s->nthreads,

@@ -257,5 +257,8 @@ struct cgroup_stats *snapshot_add_cgroup(struct ctprof_snapshot *s,
 int snapshot_push_thread(struct ctprof_snapshot *s, struct thread_state *t);
 const struct cgroup_stats *snapshot_find_cgroup(const struct ctprof_snapshot *s,
 						const char *path);
+/* The thread with this tid, or NULL (a linear scan: threads are in walk order). */
+const struct thread_state *snapshot_find_thread(const struct ctprof_snapshot *s,
+						uint32_t tid);
 
 #endif

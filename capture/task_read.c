@@ -53,7 +53,7 @@ int task_read(int task_fd, struct thread_state *t, struct task_read_ctx *ctx)
 	/* Threads and smaps_rollup describe the process: leader only. */
 	if (!leader)
 		t->nr_threads = 0;
-	if (leader &&
+	if (leader && ctx->smaps &&
 	    read_tallied(task_fd, "smaps_rollup", PARSE_FILE_SMAPS_ROLLUP, ctx) &&
 	    proc_parse_smaps_rollup(ctx->buf->buf, &t->smaps_rollup_kib))
 		return -ENOMEM;

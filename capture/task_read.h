@@ -19,6 +19,7 @@ struct task_read_ctx {
 	struct strbuf *buf;        /* reused for every file */
 	struct parse_tally *tally; /* failures recorded as pending */
 	bool live;                 /* the procfs root is the running kernel's */
+	bool smaps;                /* read smaps_rollup on thread leaders */
 };
 
 /*

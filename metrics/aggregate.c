@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-static uint64_t field_u64(const struct thread_state *t, const struct field_desc *d)
+uint64_t thread_field_u64(const struct thread_state *t, const struct field_desc *d)
 {
 	const char *p = (const char *)t + d->offset;
 	switch (d->kind) {
@@ -24,7 +24,7 @@ static int64_t field_i64(const struct thread_state *t, const struct field_desc *
 		return *(const int32_t *)p;
 	if (d->kind == FIELD_KIND_CPUSET)
 		return (int64_t)((const struct cpuset *)p)->len;
-	return (int64_t)field_u64(t, d);
+	return (int64_t)thread_field_u64(t, d);
 }
 
 /* The categorical value of a Mode field as text. */
@@ -51,8 +51,7 @@ static int reduce_one(const struct thread_state *t, const struct field_desc *d,
 	case AGG_SUM_NS:
 	case AGG_SUM_TICKS:
 	case AGG_SUM_BYTES: {
-		uint64_t x = field_u64(t, d);
-		v->u = v->u > UINT64_MAX - x ? UINT64_MAX : v->u + x;
+		v->u = u64_sat_add(v->u, thread_field_u64(t, d));
 		return 0;
 	}
 	case AGG_MODE:
@@ -72,7 +71,7 @@ static int reduce_one(const struct thread_state *t, const struct field_desc *d,
 		return 0;
 	}
 	default: {
-		uint64_t x = field_u64(t, d);
+		uint64_t x = thread_field_u64(t, d);
 		v->u = x > v->u ? x : v->u;
 		return 0;
 	}
@@ -96,7 +95,7 @@ int aggregate_metric(const struct ctprof_snapshot *s, const struct thread_group 
 			return -ENOMEM;
 		}
 	}
-	out->absent = !measured;
+	out->absent = !measured || (!g->nmembers && m->type != METRIC_COUNTER);
 	return 0;
 }
 

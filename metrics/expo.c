@@ -93,6 +93,8 @@ static size_t family_len(const char *name, enum expo_type type)
 void expo_family(struct expo *e, const char *name, enum expo_type type,
 		 const char *unit, const char *help)
 {
+	if (!e->out)
+		return;
 	if (e->format == EXPO_PROMETHEUS) {
 		puts_e(e, "# HELP ");
 		puts_e(e, name);
@@ -126,6 +128,9 @@ void expo_family(struct expo *e, const char *name, enum expo_type type,
 void expo_sample(struct expo *e, const char *name, const struct expo_label *labels,
 		 size_t nlabels, const char *value)
 {
+	e->samples++;
+	if (!e->out)
+		return;
 	puts_e(e, name);
 	for (size_t i = 0; i < nlabels; i++) {
 		puts_e(e, i ? "," : "{");
@@ -143,7 +148,7 @@ void expo_sample(struct expo *e, const char *name, const struct expo_label *labe
 
 int expo_finish(struct expo *e)
 {
-	if (e->format == EXPO_OPENMETRICS)
+	if (e->out && e->format == EXPO_OPENMETRICS)
 		puts_e(e, "# EOF\n");
 	return e->error;
 }

@@ -35,10 +35,12 @@ struct expo_label {
 	const char *value;
 };
 
+/* out NULL: nothing is written, samples are only counted (series estimates). */
 struct expo {
 	struct strbuf *out;
 	enum expo_format format;
-	int error; /* sticky -ENOMEM */
+	int error;      /* sticky -ENOMEM */
+	size_t samples; /* sample lines so far */
 };
 
 /*

@@ -119,6 +119,8 @@
 	  "capture", "When the served capture was taken (Unix time)")                      \
 	X(CAPTURE_THREADS, "ctprof_capture_threads", GAUGE, "", "", "capture",             \
 	  "Threads in the served capture")                                                 \
+	X(SERIES_LIMITED, "ctprof_series_limited", GAUGE, "", "", "render",                \
+	  "1 when the series limit folded the smallest groups by CPU into one group labelled other (only with a limit)") \
 	X(BUILD_INFO, "ctprof_build_info", INFO, "", "version", "build",                   \
 	  "ctprof-exporter build (value 1)")
 

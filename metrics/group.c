@@ -1,7 +1,9 @@
 /*
  * group.c - thread grouping. Each thread's key is its label values joined
  * by NUL; sorting (key, thread index) pairs makes groups contiguous and the
- * output order deterministic without a hash table.
+ * output order deterministic without a hash table. Joined keys compare
+ * like label tuples (NUL sorts first), so group_labels_cmp keeps the same
+ * order when memberless and folded groups are added.
  */
 #include "group.h"
 
@@ -109,40 +111,40 @@ static int group_open(struct thread_group *g, const struct keyed_thread *k,
 	return 0;
 }
 
+/* Groups point into one array, out->store. */
 static int build_groups(struct keyed_thread *keys, size_t n, struct group_set *out)
 {
 	out->groups = calloc(n ? n : 1, sizeof(*out->groups));
-	size_t *members = malloc((n ? n : 1) * sizeof(*members));
-	if (!out->groups || !members) {
-		free(members);
+	out->store = malloc((n ? n : 1) * sizeof(*out->store));
+	if (!out->groups || !out->store)
 		return -ENOMEM;
-	}
 	for (size_t i = 0; i < n; i++) {
 		bool same = i && keys[i].klen == keys[i - 1].klen &&
 			    !memcmp(keys[i].key, keys[i - 1].key, keys[i].klen);
-		if (!same && group_open(&out->groups[out->len++], &keys[i], out->naxes)) {
-			free(members);
+		if (!same && group_open(&out->groups[out->len++], &keys[i], out->naxes))
 			return -ENOMEM;
-		}
 		struct thread_group *g = &out->groups[out->len - 1];
 		if (!g->members)
-			g->members = members + i;
+			g->members = out->store + i;
 		g->nmembers++;
 	}
-	/* Groups point into one array; the first group owns it. */
-	if (!out->len)
-		free(members);
 	return 0;
+}
+
+struct group_options group_options_resolve(const struct group_options *o)
+{
+	struct group_options r = *o;
+	if (!r.naxes) {
+		r.axes[0] = GROUP_AXIS_PCOMM;
+		r.naxes = 1;
+	}
+	return r;
 }
 
 int group_threads(const struct ctprof_snapshot *s, const struct group_options *o,
 		  struct group_set *out)
 {
-	struct group_options defaults = *o;
-	if (!defaults.naxes) {
-		defaults.axes[0] = GROUP_AXIS_PCOMM;
-		defaults.naxes = 1;
-	}
+	struct group_options defaults = group_options_resolve(o);
 	memset(out, 0, sizeof(*out));
 	memcpy(out->axes, defaults.axes, sizeof(out->axes));
 	out->naxes = defaults.naxes;
@@ -157,7 +159,7 @@ int group_threads(const struct ctprof_snapshot *s, const struct group_options *o
 		rc = build_groups(keys, s->nthreads, out);
 	}
 	for (size_t i = 0; !rc && i < s->nthreads; i++)
-		out->groups[0].members[i] = keys[i].index;
+		out->store[i] = keys[i].index;
 	for (size_t i = 0; keys && i < s->nthreads; i++)
 		free(keys[i].key);
 	free(keys);
@@ -169,10 +171,191 @@ int group_threads(const struct ctprof_snapshot *s, const struct group_options *o
 void group_set_release(struct group_set *g)
 {
 	for (size_t i = 0; i < g->len; i++)
-		for (size_t a = 0; a < GROUP_AXES_MAX; a++)
-			free(g->groups[i].labels[a]);
-	if (g->len)
-		free(g->groups[0].members);
+		group_labels_free(g->groups[i].labels);
+	free(g->store);
 	free(g->groups);
 	memset(g, 0, sizeof(*g));
+}
+
+void group_labels_free(char *labels[GROUP_AXES_MAX])
+{
+	for (size_t a = 0; a < GROUP_AXES_MAX; a++) {
+		free(labels[a]);
+		labels[a] = NULL;
+	}
+}
+
+int group_thread_labels(const struct thread_state *t, const struct group_options *o,
+			char *labels[GROUP_AXES_MAX])
+{
+	struct group_options r = group_options_resolve(o);
+	memset(labels, 0, GROUP_AXES_MAX * sizeof(*labels));
+	for (size_t a = 0; a < r.naxes; a++) {
+		struct strbuf sb = STRBUF_INIT;
+		if (group_label(t, r.axes[a], &r, &sb) ||
+		    !(labels[a] = strbuf_detach(&sb, NULL))) {
+			strbuf_release(&sb);
+			group_labels_free(labels);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+int group_labels_cmp(char *const a[], char *const b[], size_t naxes)
+{
+	for (size_t i = 0; i < naxes; i++) {
+		int c = strcmp(a[i], b[i]);
+		if (c)
+			return c;
+	}
+	return 0;
+}
+
+int group_labels_dup(char *dst[GROUP_AXES_MAX], char *const src[], size_t naxes)
+{
+	memset(dst, 0, GROUP_AXES_MAX * sizeof(*dst));
+	for (size_t a = 0; a < naxes; a++)
+		if (!(dst[a] = strdup(src[a]))) {
+			group_labels_free(dst);
+			return -ENOMEM;
+		}
+	return 0;
+}
+
+/* A memberless group with copies of labels. */
+static int group_open_empty(struct thread_group *g, char *const labels[], size_t naxes)
+{
+	memset(g, 0, sizeof(*g));
+	return group_labels_dup(g->labels, labels, naxes);
+}
+
+int group_labels_order(char *const a[GROUP_AXES_MAX], char *const b[GROUP_AXES_MAX])
+{
+	size_t n = 0;
+	while (n < GROUP_AXES_MAX && a[n])
+		n++;
+	return group_labels_cmp(a, b, n);
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+	const struct thread_group *x = a, *y = b;
+	return group_labels_order(x->labels, y->labels);
+}
+
+static int cmp_tuple_group(const void *key, const void *elem)
+{
+	const struct thread_group *g = elem;
+	return group_labels_order((char *const *)key, g->labels);
+}
+
+/* Members point into g->store, so sorting the groups moves no member. */
+int group_set_add_empty(struct group_set *g, char *const *const tuples[], size_t n)
+{
+	struct thread_group *grown = realloc(g->groups, (g->len + n + 1) * sizeof(*grown));
+	size_t len = g->len;
+	if (!grown)
+		return -ENOMEM;
+	g->groups = grown;
+	for (size_t k = 0; k < n; k++) {
+		if (bsearch(tuples[k], g->groups, g->len, sizeof(*g->groups), cmp_tuple_group))
+			continue;
+		if (group_open_empty(&g->groups[len++], tuples[k], g->naxes))
+			goto out_drop_added;
+	}
+	g->len = len;
+	qsort(g->groups, g->len, sizeof(*g->groups), cmp_group);
+	return 0;
+out_drop_added:
+	for (size_t j = g->len; j < len; j++)
+		group_labels_free(g->groups[j].labels);
+	return -ENOMEM;
+}
+
+bool group_is_other(const struct group_set *g, size_t i)
+{
+	for (size_t a = 0; a < g->naxes; a++)
+		if (strcmp(g->groups[i].labels[a], GROUP_OTHER_LABEL))
+			return false;
+	return true;
+}
+
+static bool folded(const struct group_set *g, const bool *fold, size_t i)
+{
+	return fold[i] || group_is_other(g, i);
+}
+
+/* The kept groups of g with other at its place in label order. */
+static void fold_layout(const struct group_set *g, const bool *fold, struct thread_group *o,
+			struct group_set *out, size_t *other)
+{
+	bool placed = false;
+	for (size_t i = 0; i < g->len; i++) {
+		if (folded(g, fold, i))
+			continue;
+		if (!placed && group_labels_cmp(g->groups[i].labels, o->labels, g->naxes) > 0) {
+			*other = out->len;
+			out->groups[out->len++] = *o;
+			placed = true;
+		}
+		out->groups[out->len++] = g->groups[i];
+	}
+	if (!placed) {
+		*other = out->len;
+		out->groups[out->len++] = *o;
+	}
+}
+
+/* Copy each group's members into out->store; other gathers the folded ones. */
+static void fold_members(const struct group_set *g, const bool *fold, struct group_set *out,
+			 size_t other)
+{
+	size_t *p = out->store;
+	for (size_t k = 0; k < out->len; k++) {
+		struct thread_group *dst = &out->groups[k];
+		const size_t *src = dst->members;
+		size_t n = dst->nmembers;
+		dst->members = p;
+		for (size_t i = 0; k == other && i < g->len; i++) {
+			if (!folded(g, fold, i) || !g->groups[i].nmembers)
+				continue;
+			memcpy(p + n, g->groups[i].members, g->groups[i].nmembers * sizeof(*p));
+			n += g->groups[i].nmembers;
+		}
+		if (k != other && n)
+			memcpy(p, src, n * sizeof(*p));
+		dst->nmembers = n;
+		dst->members = n ? p : NULL;
+		p += n;
+	}
+}
+
+int group_set_fold(struct group_set *g, const bool *fold, size_t *other)
+{
+	char *const other_labels[GROUP_AXES_MAX] = { GROUP_OTHER_LABEL, GROUP_OTHER_LABEL,
+						     GROUP_OTHER_LABEL };
+	struct group_set out = { .naxes = g->naxes };
+	struct thread_group o;
+	size_t nthreads = 0;
+	memcpy(out.axes, g->axes, sizeof(out.axes));
+	for (size_t i = 0; i < g->len; i++)
+		nthreads += g->groups[i].nmembers;
+	out.groups = calloc(g->len + 1, sizeof(*out.groups));
+	out.store = malloc((nthreads ? nthreads : 1) * sizeof(*out.store));
+	if (!out.groups || !out.store || group_open_empty(&o, other_labels, g->naxes))
+		goto out_free_set;
+	fold_layout(g, fold, &o, &out, other);
+	fold_members(g, fold, &out, *other);
+	for (size_t i = 0; i < g->len; i++)
+		if (folded(g, fold, i))
+			group_labels_free(g->groups[i].labels);
+	free(g->groups);
+	free(g->store);
+	*g = out;
+	return 0;
+out_free_set:
+	free(out.store);
+	free(out.groups);
+	return -ENOMEM;
 }

@@ -43,10 +43,14 @@ static const enum render_source gate_sources[GATE_COUNT] = {
 
 struct render_ctx {
 	const struct ctprof_snapshot *snap;
+	const struct registry *reg;
 	const struct render_options *opt;
 	struct expo e;
 	struct group_set groups;
+	const struct continuity_row **rows; /* per group, with a continuity */
+	struct continuity_row *other_row;   /* the folded groups' departed totals */
 	bool avail[SOURCE_COUNT];
+	bool series_limited;
 	long clk_tck;
 };
 
@@ -109,9 +113,21 @@ void render_sources(const struct ctprof_snapshot *s, bool avail[SOURCE_COUNT])
 	avail[SOURCE_PSI] = psi_any(&s->psi);
 }
 
+static size_t metric_index(const struct render_ctx *c, const struct metric_desc *m)
+{
+	return (size_t)(m - c->reg->metrics);
+}
+
+/*
+ * A counter whose live threads no longer show its source stays while a
+ * retained group has departed totals of it, so its series do not drop.
+ */
 static bool metric_available(const struct render_ctx *c, const struct metric_desc *m)
 {
 	if (!m->field)
+		return true;
+	if (c->opt->continuity && m->type == METRIC_COUNTER &&
+	    continuity_metric_seen(c->opt->continuity, metric_index(c, m)))
 		return true;
 	if (m->field->source == FIELD_SOURCE_JEMALLOC && !c->avail[SOURCE_JEMALLOC])
 		return false;
@@ -180,31 +196,58 @@ static void render_group_value(struct render_ctx *c, const struct metric_desc *m
 	}
 }
 
+/* A group's value of m: the live aggregate, plus its departed total for a counter. */
+static int group_value(const struct render_ctx *c, const struct metric_desc *m,
+		       const struct thread_group *g, const struct continuity_row *row,
+		       struct agg_value *v)
+{
+	uint64_t departed;
+	if (aggregate_metric(c->snap, g, m, v))
+		return -ENOMEM;
+	if (m->type == METRIC_COUNTER && row &&
+	    continuity_departed(c->opt->continuity, row, metric_index(c, m), &departed)) {
+		v->u = u64_sat_add(v->u, departed);
+		v->absent = false;
+	}
+	return 0;
+}
+
 /*
  * The header goes out with the first sample: a family every group is
  * absent from (a taskstats sub-family the host has switched off) is left
  * out whole rather than exported empty.
  */
+static int render_metric_group(struct render_ctx *c, const struct metric_desc *m,
+			       const struct thread_group *g, const struct continuity_row *row,
+			       bool *header)
+{
+	struct agg_value v;
+	if (group_value(c, m, g, row, &v))
+		return -ENOMEM;
+	if (!v.absent && !*header) {
+		expo_family(&c->e, m->name, m->type == METRIC_COUNTER ? EXPO_COUNTER : EXPO_GAUGE,
+			    m->unit, m->field ? m->field->help : "Threads in the group");
+		*header = true;
+	}
+	if (!v.absent)
+		render_group_value(c, m, g, &v);
+	agg_value_release(&v);
+	return 0;
+}
+
+static const struct continuity_row *group_row(const struct render_ctx *c, size_t i)
+{
+	return c->rows ? c->rows[i] : NULL;
+}
+
 static int render_metric(struct render_ctx *c, const struct metric_desc *m)
 {
+	bool header = false;
 	if (!metric_available(c, m))
 		return 0;
-	const char *help = m->field ? m->field->help : "Threads in the group";
-	bool header = false;
-	for (size_t i = 0; i < c->groups.len; i++) {
-		struct agg_value v;
-		if (aggregate_metric(c->snap, &c->groups.groups[i], m, &v))
+	for (size_t i = 0; i < c->groups.len; i++)
+		if (render_metric_group(c, m, &c->groups.groups[i], group_row(c, i), &header))
 			return -ENOMEM;
-		if (!v.absent && !header) {
-			expo_family(&c->e, m->name,
-				    m->type == METRIC_COUNTER ? EXPO_COUNTER : EXPO_GAUGE,
-				    m->unit, help);
-			header = true;
-		}
-		if (!v.absent)
-			render_group_value(c, m, &c->groups.groups[i], &v);
-		agg_value_release(&v);
-	}
 	return 0;
 }
 
@@ -218,9 +261,7 @@ static int smaps_group_sum(const struct render_ctx *c, const struct thread_group
 			const struct kv_u64 *cur = kv_map_find(sum, m->items[k].key);
 			uint64_t add = m->items[k].value > UINT64_MAX / 1024 ?
 					       UINT64_MAX : m->items[k].value * 1024;
-			uint64_t base = cur ? cur->value : 0;
-			if (kv_map_set(sum, m->items[k].key,
-				       base > UINT64_MAX - add ? UINT64_MAX : base + add))
+			if (kv_map_set(sum, m->items[k].key, u64_sat_add(cur ? cur->value : 0, add)))
 				return -ENOMEM;
 		}
 	}
@@ -233,34 +274,251 @@ static void family_header(struct render_ctx *c, enum extra_family_id id)
 	expo_family(&c->e, f->name, f->type, f->unit, f->help);
 }
 
+static int render_smaps_group(struct render_ctx *c, const struct thread_group *g)
+{
+	struct kv_map sum = { 0 };
+	struct expo_label labels[GROUP_AXES_MAX + 1];
+	char buf[EXPO_VALUE_MAX];
+	if (smaps_group_sum(c, g, &sum)) {
+		kv_map_release(&sum);
+		return -ENOMEM;
+	}
+	size_t n = group_labels(c, g, labels);
+	for (size_t k = 0; k < sum.len; k++)
+		sample_with(c, extra_families[FAMILY_SMAPS_ROLLUP].name, labels, n, "key",
+			    sum.items[k].key, expo_fmt_u64(buf, sum.items[k].value));
+	kv_map_release(&sum);
+	return 0;
+}
+
 static int render_smaps(struct render_ctx *c)
 {
 	if (!c->avail[SOURCE_SMAPS_ROLLUP])
 		return 0;
 	family_header(c, FAMILY_SMAPS_ROLLUP);
-	for (size_t i = 0; i < c->groups.len; i++) {
-		struct kv_map sum = { 0 };
-		struct expo_label labels[GROUP_AXES_MAX + 1];
-		char buf[EXPO_VALUE_MAX];
-		if (smaps_group_sum(c, &c->groups.groups[i], &sum)) {
-			kv_map_release(&sum);
+	for (size_t i = 0; i < c->groups.len; i++)
+		if (render_smaps_group(c, &c->groups.groups[i]))
 			return -ENOMEM;
-		}
-		size_t n = group_labels(c, &c->groups.groups[i], labels);
-		for (size_t k = 0; k < sum.len; k++)
-			sample_with(c, extra_families[FAMILY_SMAPS_ROLLUP].name, labels, n, "key",
-				    sum.items[k].key, expo_fmt_u64(buf, sum.items[k].value));
-		kv_map_release(&sum);
+	return 0;
+}
+
+static int render_thread_families(struct render_ctx *c)
+{
+	for (size_t i = 0; i < c->reg->len; i++)
+		if (render_metric(c, &c->reg->metrics[i]))
+			return -ENOMEM;
+	return render_smaps(c);
+}
+
+/* ---- groups: retained, and the series limit ---- */
+
+/* Each group's departed totals, looked up again after the groups change. */
+static int attach_rows(struct render_ctx *c)
+{
+	if (!c->opt->continuity)
+		return 0;
+	free(c->rows);
+	c->rows = calloc(c->groups.len + 1, sizeof(*c->rows));
+	if (!c->rows)
+		return -ENOMEM;
+	continuity_rows(c->opt->continuity, &c->groups, c->rows);
+	return 0;
+}
+
+/*
+ * The thread-family series g would produce, counted by rendering it into
+ * a counting expo (a copy of the context), so the estimate is the render.
+ */
+static int group_series(const struct render_ctx *c, const struct thread_group *g,
+			const struct continuity_row *row, size_t *n)
+{
+	struct render_ctx count = *c;
+	count.e = (struct expo){ .out = NULL, .format = c->e.format };
+	for (size_t i = 0; i < c->reg->len; i++) {
+		const struct metric_desc *m = &c->reg->metrics[i];
+		bool header = false;
+		if (metric_available(&count, m) &&
+		    render_metric_group(&count, m, g, row, &header))
+			return -ENOMEM;
+	}
+	if (c->avail[SOURCE_SMAPS_ROLLUP] && render_smaps_group(&count, g))
+		return -ENOMEM;
+	*n = count.e.samples;
+	return 0;
+}
+
+/*
+ * At most what the "other" group can produce: every thread and every
+ * departed total in one group (more members only add series).
+ */
+static int other_bound(const struct render_ctx *c, size_t *n)
+{
+	size_t nthreads = c->snap->nthreads;
+	struct thread_group all = { .nmembers = nthreads };
+	struct continuity_row *row = NULL;
+	int rc = -ENOMEM;
+	for (size_t a = 0; a < c->groups.naxes; a++)
+		all.labels[a] = (char *)GROUP_OTHER_LABEL;
+	all.members = malloc((nthreads ? nthreads : 1) * sizeof(*all.members));
+	if (!all.members)
+		return -ENOMEM;
+	for (size_t i = 0; i < nthreads; i++)
+		all.members[i] = i;
+	if (c->rows && !(row = continuity_row_sum(c->opt->continuity, c->rows, c->groups.len)))
+		goto out_free_members;
+	rc = group_series(c, &all, row, n);
+	continuity_row_free(row);
+out_free_members:
+	free(all.members);
+	return rc;
+}
+
+struct ranked {
+	uint64_t cpu;
+	size_t index;
+};
+
+static int cmp_ranked(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+	if (x->cpu != y->cpu)
+		return x->cpu > y->cpu ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static uint64_t group_cpu(const struct render_ctx *c, const struct thread_group *g)
+{
+	uint64_t sum = 0;
+	for (size_t i = 0; i < g->nmembers; i++) {
+		const struct thread_state *t = &c->snap->threads[g->members[i]];
+		sum = u64_sat_add(sum, u64_sat_add(t->utime_clock_ticks, t->stime_clock_ticks));
+	}
+	return sum;
+}
+
+/*
+ * Keep the largest groups by CPU (ties: label order) while they fit with
+ * the "other" bound; fold the rest. A group already labelled other folds
+ * into the new one.
+ */
+static int choose_fold(const struct render_ctx *c, const size_t *series, size_t bound,
+		       bool *fold)
+{
+	struct ranked *rank = malloc((c->groups.len + 1) * sizeof(*rank));
+	size_t kept = bound;
+	bool full = false;
+	if (!rank)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->groups.len; i++)
+		rank[i] = (struct ranked){ group_cpu(c, &c->groups.groups[i]), i };
+	qsort(rank, c->groups.len, sizeof(*rank), cmp_ranked);
+	for (size_t k = 0; k < c->groups.len; k++) {
+		size_t i = rank[k].index;
+		bool other = group_is_other(&c->groups, i);
+		full = full || (!other && kept + series[i] > c->opt->max_series);
+		fold[i] = full || other;
+		kept += fold[i] ? 0 : series[i];
+	}
+	free(rank);
+	return 0;
+}
+
+/* The folded groups' departed totals in one row (NULL without a continuity). */
+static int fold_rows(struct render_ctx *c, const bool *fold)
+{
+	const struct continuity_row **rows;
+	size_t n = 0;
+	if (!c->rows)
+		return 0;
+	rows = malloc((c->groups.len + 1) * sizeof(*rows));
+	if (!rows)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->groups.len; i++)
+		if (fold[i])
+			rows[n++] = c->rows[i];
+	c->other_row = continuity_row_sum(c->opt->continuity, rows, n);
+	free(rows);
+	return c->other_row ? 0 : -ENOMEM;
+}
+
+static int fold_groups(struct render_ctx *c, const bool *fold, size_t *other)
+{
+	if (fold_rows(c, fold) || group_set_fold(&c->groups, fold, other) || attach_rows(c))
+		return -ENOMEM;
+	if (c->rows)
+		c->rows[*other] = c->other_row;
+	c->series_limited = true;
+	return 0;
+}
+
+/* Per-group series counts into series[], their sum into *total. */
+static int count_series(const struct render_ctx *c, size_t *series, size_t *total)
+{
+	*total = 0;
+	for (size_t i = 0; i < c->groups.len; i++) {
+		if (group_series(c, &c->groups.groups[i], group_row(c, i), &series[i]))
+			return -ENOMEM;
+		*total += series[i];
 	}
 	return 0;
 }
 
-static int render_thread_families(struct render_ctx *c, const struct registry *r)
+/* Fold the smallest groups so the estimate fits max_series; fill res. */
+static int fold_to_limit(struct render_ctx *c, const size_t *series, struct render_result *res)
 {
-	for (size_t i = 0; i < r->len; i++)
-		if (render_metric(c, &r->metrics[i]))
-			return -ENOMEM;
-	return render_smaps(c);
+	size_t bound, other, other_series;
+	bool *fold = calloc(c->groups.len + 1, sizeof(*fold));
+	int rc = -ENOMEM;
+	if (!fold)
+		return -ENOMEM;
+	if (other_bound(c, &bound) || choose_fold(c, series, bound, fold))
+		goto out_free_fold;
+	res->series_kept = 0;
+	for (size_t i = 0; i < c->groups.len; i++) {
+		res->groups_folded += fold[i];
+		res->series_kept += fold[i] ? 0 : series[i];
+	}
+	if (fold_groups(c, fold, &other) ||
+	    group_series(c, &c->groups.groups[other], group_row(c, other), &other_series))
+		goto out_free_fold;
+	res->series_kept += other_series;
+	rc = 0;
+out_free_fold:
+	free(fold);
+	return rc;
+}
+
+static int limit_series(struct render_ctx *c)
+{
+	struct render_result res = { 0 };
+	size_t *series = calloc(c->groups.len + 1, sizeof(*series));
+	int rc = -ENOMEM;
+	if (!series)
+		return -ENOMEM;
+	if (count_series(c, series, &res.series))
+		goto out_free_series;
+	res.series_kept = res.series;
+	rc = 0;
+	if (c->opt->max_series && res.series > c->opt->max_series)
+		rc = fold_to_limit(c, series, &res);
+	res.series_limited = c->series_limited;
+	if (!rc && c->opt->result)
+		*c->opt->result = res;
+out_free_series:
+	free(series);
+	return rc;
+}
+
+static int prepare_groups(struct render_ctx *c)
+{
+	int rc = group_threads(c->snap, &c->opt->group, &c->groups);
+	if (!rc && c->opt->continuity)
+		rc = continuity_add_retained(c->opt->continuity, &c->groups);
+	if (!rc)
+		rc = attach_rows(c);
+	if (!rc && (c->opt->max_series || c->opt->result))
+		rc = limit_series(c);
+	return rc;
 }
 
 /* ---- PSI ---- */
@@ -608,6 +866,8 @@ static void render_capture(struct render_ctx *c)
 	single(c, FAMILY_CAPTURE_TIMESTAMP,
 	       expo_fmt_ratio(buf, c->snap->captured_at_unix_ns, 1000000000u));
 	single_u64(c, FAMILY_CAPTURE_THREADS, c->snap->nthreads);
+	if (c->opt->max_series)
+		single_u64(c, FAMILY_SERIES_LIMITED, c->series_limited);
 	family_header(c, FAMILY_BUILD_INFO);
 	labelled(c, FAMILY_BUILD_INFO, "version", CTPROF_VERSION, "1");
 }
@@ -615,17 +875,16 @@ static void render_capture(struct render_ctx *c)
 int render_snapshot(const struct ctprof_snapshot *s, const struct registry *r,
 		    const struct render_options *o, struct strbuf *out)
 {
-	struct render_ctx c = { .snap = s, .opt = o };
+	struct render_ctx c = { .snap = s, .reg = r, .opt = o };
 	c.e.out = out;
 	c.e.format = o->format;
 	c.clk_tck = o->clk_tck > 0 ? o->clk_tck : sysconf(_SC_CLK_TCK);
 	if (c.clk_tck <= 0)
 		c.clk_tck = 100;
 	render_sources(s, c.avail);
-	int rc = group_threads(s, &o->group, &c.groups);
-	if (rc)
-		return rc;
-	rc = render_thread_families(&c, r);
+	int rc = prepare_groups(&c);
+	if (!rc)
+		rc = render_thread_families(&c);
 	if (!rc) {
 		render_host_psi(&c);
 		render_cgroups(&c);
@@ -636,8 +895,10 @@ int render_snapshot(const struct ctprof_snapshot *s, const struct registry *r,
 		render_parse_summary(&c);
 		render_taskstats_summary(&c);
 		render_capture(&c);
-		rc = expo_finish(&c.e);
+		rc = o->open_ended ? c.e.error : expo_finish(&c.e);
 	}
+	continuity_row_free(c.other_row);
+	free(c.rows);
 	group_set_release(&c.groups);
 	return rc;
 }

@@ -14,10 +14,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$CTPROF_BUILD/tests/helpers/threads_sleeper" 3 >"$work/ready" &
-pid=$!
-for _ in $(seq 100); do grep -q ready "$work/ready" && break; sleep 0.05; done
-check_eq "sleeper started with 4 threads" 4 "$(ls /proc/$pid/task | wc -l)"
+start_sleeper 3 "$work/ready"
 
 # A cgroup2 directory of its own, where the host allows one (root, cgroup2).
 mnt=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i+1) == "cgroup2") print $5; break } }' \

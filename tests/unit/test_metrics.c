@@ -324,6 +324,25 @@ static void test_openmetrics_framing(void **state)
 	ctprof_snapshot_release(&s);
 }
 
+/* open_ended leaves "# EOF" to the caller, who appends its own families. */
+static void test_openmetrics_open_ended(void **state)
+{
+	(void)state;
+	static const char *const pcomms[] = { "w" };
+	struct ctprof_snapshot s;
+	struct registry r;
+	struct strbuf out = STRBUF_INIT;
+	struct render_options o = { .format = EXPO_OPENMETRICS, .clk_tck = 100,
+				    .capture_duration_ns = -1, .open_ended = true };
+	snap_threads(&s, 1, pcomms);
+	registry_build(&r);
+	assert_int_equal(render_snapshot(&s, &r, &o, &out), 0);
+	assert_lacks(out.buf, "# EOF");
+	assert_has(out.buf, "ctprof_build_info{version=");
+	strbuf_release(&out);
+	ctprof_snapshot_release(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,6 +357,7 @@ int main(void)
 		cmocka_unit_test(test_number_formatting),
 		cmocka_unit_test(test_ticks_use_clk_tck),
 		cmocka_unit_test(test_openmetrics_framing),
+		cmocka_unit_test(test_openmetrics_open_ended),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,32 @@
+/*
+ * bench_util.h - what every benchmark shares: a monotonic clock in
+ * milliseconds and the median of a set of runs. Header-only, because every
+ * .c under bench/ is a program of its own.
+ */
+#ifndef CTPROF_BENCH_UTIL_H
+#define CTPROF_BENCH_UTIL_H
+
+#include <stdlib.h>
+#include <time.h>
+
+static inline double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static inline int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Sorts v. */
+static inline double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+#endif

@@ -1,0 +1,462 @@
+/*
+ * continuity.c - departed totals.
+ *
+ * Matching sorts both snapshots' (tid, start time) pairs and merges them,
+ * so an advance costs O(n log n) and nothing per thread outlives it. The
+ * threads to credit are sorted by group labels; rows are a sorted array
+ * (binary search), re-sorted when an advance adds groups. Everything that can
+ * fail (the live grouping, the credits, the new rows) happens before the
+ * first total changes, so a failed advance leaves the totals as they were
+ * and the caller can retry it with the same prev.
+ */
+#include "continuity.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aggregate.h"
+
+#define NO_SLOT SIZE_MAX
+
+struct continuity_row {
+	char *labels[GROUP_AXES_MAX];
+	uint64_t last_live_ns;
+	uint8_t measured[(REGISTRY_MAX + 7) / 8]; /* bit per counter slot */
+	uint64_t total[];                         /* by counter slot */
+};
+
+struct continuity {
+	struct continuity_row **rows; /* sorted by labels */
+	size_t len;
+	enum group_axis axes[GROUP_AXES_MAX];
+	size_t naxes;                /* 0 until the first advance */
+	size_t nmetrics;             /* the registry's length, 0 until bound */
+	size_t nslots;               /* its counter metrics */
+	size_t slot[REGISTRY_MAX];   /* metric index -> counter slot, or NO_SLOT */
+	size_t metric[REGISTRY_MAX]; /* counter slot -> metric index */
+	bool seen[REGISTRY_MAX];     /* by slot: some row has a measured non-zero total */
+};
+
+/* A thread of prev whose last values go to the group named by labels. */
+struct credit {
+	char *labels[GROUP_AXES_MAX];
+	const struct thread_state *t;
+};
+
+struct credits {
+	struct credit *v;
+	size_t len;
+};
+
+/* ---- rows ---- */
+
+static struct continuity_row *row_new(const struct continuity *c)
+{
+	return calloc(1, sizeof(struct continuity_row) + c->nslots * sizeof(uint64_t));
+}
+
+void continuity_row_free(struct continuity_row *row)
+{
+	if (!row)
+		return;
+	group_labels_free(row->labels);
+	free(row);
+}
+
+static bool row_measured(const struct continuity_row *row, size_t slot)
+{
+	return row->measured[slot / 8] & (1u << (slot % 8));
+}
+
+static int cmp_tuple_row(const void *key, const void *elem)
+{
+	const struct continuity_row *const *row = elem;
+	return group_labels_order((char *const *)key, (*row)->labels);
+}
+
+/* The row labelled labels (NULL past the last axis), or NULL. */
+static struct continuity_row *row_find(const struct continuity *c, char *const labels[])
+{
+	struct continuity_row **hit;
+	if (!c->len)
+		return NULL;
+	hit = bsearch(labels, c->rows, c->len, sizeof(*c->rows), cmp_tuple_row);
+	return hit ? *hit : NULL;
+}
+
+/* Add t's last value of every counter to row (measured families: if measured). */
+static void row_credit(const struct continuity *c, struct continuity_row *row,
+		       const struct thread_state *t, const struct registry *r)
+{
+	for (size_t s = 0; s < c->nslots; s++) {
+		const struct metric_desc *m = &r->metrics[c->metric[s]];
+		if (!thread_measured(t, m->measured))
+			continue;
+		row->total[s] = u64_sat_add(row->total[s], thread_field_u64(t, m->field));
+		row->measured[s / 8] |= (uint8_t)(1u << (s % 8));
+	}
+}
+
+static void forget_all(struct continuity *c)
+{
+	for (size_t i = 0; i < c->len; i++)
+		continuity_row_free(c->rows[i]);
+	c->len = 0;
+}
+
+/* ---- binding ---- */
+
+/* Counter slots from r on the first call; the same registry after. */
+static int bind_registry(struct continuity *c, const struct registry *r)
+{
+	if (c->nmetrics)
+		return r->len == c->nmetrics ? 0 : -EINVAL;
+	for (size_t i = 0; i < r->len; i++) {
+		c->slot[i] = NO_SLOT;
+		if (r->metrics[i].type == METRIC_COUNTER) {
+			c->slot[i] = c->nslots;
+			c->metric[c->nslots++] = i;
+		}
+	}
+	c->nmetrics = r->len;
+	return 0;
+}
+
+static bool same_axes(const struct continuity *c, const enum group_axis *axes, size_t naxes)
+{
+	return c->naxes == naxes && !memcmp(c->axes, axes, naxes * sizeof(*axes));
+}
+
+/* Other axes make other groups: the totals kept so far name none of them. */
+static void bind_axes(struct continuity *c, const struct group_options *o)
+{
+	if (same_axes(c, o->axes, o->naxes))
+		return;
+	forget_all(c);
+	memcpy(c->axes, o->axes, sizeof(c->axes));
+	c->naxes = o->naxes;
+}
+
+/* ---- matching prev to cur ---- */
+
+struct ident {
+	uint32_t tid;
+	uint64_t start;
+	size_t index;
+};
+
+static int ident_order(const struct ident *x, const struct ident *y)
+{
+	if (x->tid != y->tid)
+		return x->tid < y->tid ? -1 : 1;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static int cmp_ident(const void *a, const void *b)
+{
+	const struct ident *x = a, *y = b;
+	int c = ident_order(x, y);
+	return c ? c : (x->index < y->index ? -1 : x->index > y->index);
+}
+
+/* s's threads as (tid, start, index), sorted; NULL when out of memory. */
+static struct ident *identities(const struct ctprof_snapshot *s)
+{
+	struct ident *v = malloc((s->nthreads ? s->nthreads : 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < s->nthreads; i++)
+		v[i] = (struct ident){ s->threads[i].tid, s->threads[i].start_time_clock_ticks, i };
+	qsort(v, s->nthreads, sizeof(*v), cmp_ident);
+	return v;
+}
+
+static bool same_names(const struct thread_state *a, const struct thread_state *b)
+{
+	return !strcmp(a->pcomm, b->pcomm) && !strcmp(a->comm, b->comm) &&
+	       !strcmp(a->cgroup, b->cgroup);
+}
+
+/* Whether the labels of now differ from was. 0 / -ENOMEM. */
+static int group_moved(const struct thread_state *now, char *const was[],
+		       const struct group_options *o, bool *moved)
+{
+	char *labels[GROUP_AXES_MAX];
+	if (group_thread_labels(now, o, labels))
+		return -ENOMEM;
+	*moved = group_labels_cmp(was, labels, o->naxes) != 0;
+	group_labels_free(labels);
+	return 0;
+}
+
+/*
+ * Credit p (a thread of prev) to its group when it left (now NULL) or now
+ * sits in another group. Names unchanged means the group is unchanged.
+ */
+static int credit_thread(struct credits *cr, const struct thread_state *p,
+			 const struct thread_state *now, const struct group_options *o)
+{
+	struct credit *k = &cr->v[cr->len];
+	bool moved = true;
+	if (now && same_names(p, now))
+		return 0;
+	if (group_thread_labels(p, o, k->labels))
+		return -ENOMEM;
+	if (now && group_moved(now, k->labels, o, &moved)) {
+		group_labels_free(k->labels);
+		return -ENOMEM;
+	}
+	if (!moved) {
+		group_labels_free(k->labels);
+		return 0;
+	}
+	k->t = p;
+	cr->len++;
+	return 0;
+}
+
+static void credits_release(struct credits *cr)
+{
+	for (size_t i = 0; i < cr->len; i++)
+		group_labels_free(cr->v[i].labels);
+	free(cr->v);
+}
+
+static int cmp_credit(const void *a, const void *b)
+{
+	const struct credit *x = a, *y = b;
+	return group_labels_order(x->labels, y->labels);
+}
+
+/* The threads of prev whose values go to departed totals, sorted by group. */
+static int collect_credits(const struct ctprof_snapshot *prev, const struct ctprof_snapshot *cur,
+			   const struct group_options *o, struct credits *cr)
+{
+	struct ident *pi = identities(prev), *ci = identities(cur);
+	int rc = -ENOMEM;
+	cr->v = calloc(prev->nthreads ? prev->nthreads : 1, sizeof(*cr->v));
+	if (!pi || !ci || !cr->v)
+		goto out_free_idents;
+	rc = 0;
+	for (size_t i = 0, j = 0; !rc && i < prev->nthreads;) {
+		int cmp = j < cur->nthreads ? ident_order(&pi[i], &ci[j]) : -1;
+		if (cmp > 0) {
+			j++; /* born since prev: its whole life is in the live sum */
+			continue;
+		}
+		const struct thread_state *now = cmp ? NULL : &cur->threads[ci[j++].index];
+		rc = credit_thread(cr, &prev->threads[pi[i++].index], now, o);
+	}
+	qsort(cr->v, cr->len, sizeof(*cr->v), cmp_credit);
+out_free_idents:
+	free(ci);
+	free(pi);
+	return rc;
+}
+
+/* ---- rows for new groups ---- */
+
+static int cmp_row(const void *a, const void *b)
+{
+	const struct continuity_row *const *x = a, *const *y = b;
+	return group_labels_order((*x)->labels, (*y)->labels);
+}
+
+/* Add rows added[0..n) (none present) to c->rows, kept sorted. */
+static int insert_rows(struct continuity *c, struct continuity_row **added, size_t n)
+{
+	struct continuity_row **grown = realloc(c->rows, (c->len + n + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	c->rows = grown;
+	memcpy(c->rows + c->len, added, n * sizeof(*added));
+	c->len += n;
+	qsort(c->rows, c->len, sizeof(*c->rows), cmp_row);
+	return 0;
+}
+
+/*
+ * A row for every credited group that has none (sorted credits give
+ * sorted new rows). A group first seen empty is last seen now: its threads
+ * were alive at prev, and retention counts from the first capture without
+ * them.
+ */
+static int add_rows(struct continuity *c, const struct credits *cr, uint64_t now)
+{
+	struct continuity_row **added = malloc((cr->len ? cr->len : 1) * sizeof(*added));
+	size_t n = 0;
+	int rc = -ENOMEM;
+	if (!added)
+		return -ENOMEM;
+	for (size_t k = 0; k < cr->len; k++) {
+		char *const *labels = cr->v[k].labels;
+		if ((n && !group_labels_cmp(added[n - 1]->labels, labels, c->naxes)) ||
+		    row_find(c, labels))
+			continue;
+		if (!(added[n] = row_new(c)))
+			goto out_free_added;
+		added[n]->last_live_ns = now;
+		if (group_labels_dup(added[n++]->labels, labels, c->naxes))
+			goto out_free_added;
+	}
+	rc = n ? insert_rows(c, added, n) : 0;
+	if (!rc)
+		n = 0;
+out_free_added:
+	for (size_t k = 0; k < n; k++)
+		continuity_row_free(added[k]);
+	free(added);
+	return rc;
+}
+
+/* ---- the advance: nothing below fails ---- */
+
+static void apply_credits(struct continuity *c, const struct credits *cr,
+			  const struct registry *r)
+{
+	for (size_t k = 0; k < cr->len; k++)
+		row_credit(c, row_find(c, cr->v[k].labels), cr->v[k].t, r);
+}
+
+static void mark_live(struct continuity *c, const struct group_set *live, uint64_t now)
+{
+	for (size_t i = 0; i < live->len; i++) {
+		struct continuity_row *row = row_find(c, live->groups[i].labels);
+		if (row)
+			row->last_live_ns = now;
+	}
+}
+
+static void expire(struct continuity *c, uint64_t now, uint64_t retention)
+{
+	size_t len = 0;
+	for (size_t i = 0; i < c->len; i++) {
+		struct continuity_row *row = c->rows[i];
+		if (now > row->last_live_ns && now - row->last_live_ns > retention)
+			continuity_row_free(row);
+		else
+			c->rows[len++] = row;
+	}
+	c->len = len;
+}
+
+static void update_seen(struct continuity *c)
+{
+	memset(c->seen, 0, sizeof(c->seen));
+	for (size_t i = 0; i < c->len; i++)
+		for (size_t s = 0; s < c->nslots; s++)
+			c->seen[s] |= row_measured(c->rows[i], s) && c->rows[i]->total[s];
+}
+
+struct continuity *continuity_new(void)
+{
+	return calloc(1, sizeof(struct continuity));
+}
+
+void continuity_free(struct continuity *c)
+{
+	if (!c)
+		return;
+	forget_all(c);
+	free(c->rows);
+	free(c);
+}
+
+int continuity_advance(struct continuity *c, const struct ctprof_snapshot *prev,
+		       const struct ctprof_snapshot *cur, const struct group_options *opts,
+		       const struct registry *r, uint64_t now_ns, uint64_t retention_ns)
+{
+	struct group_options o = group_options_resolve(opts);
+	struct credits cr = { 0 };
+	struct group_set live;
+	int rc = bind_registry(c, r);
+	if (rc)
+		return rc;
+	bind_axes(c, &o);
+	rc = group_threads(cur, &o, &live);
+	if (rc)
+		return rc;
+	if (prev && (rc = collect_credits(prev, cur, &o, &cr)))
+		goto out_free_credits;
+	if ((rc = add_rows(c, &cr, now_ns)))
+		goto out_free_credits;
+	apply_credits(c, &cr, r);
+	mark_live(c, &live, now_ns);
+	expire(c, now_ns, retention_ns);
+	update_seen(c);
+out_free_credits:
+	credits_release(&cr);
+	group_set_release(&live);
+	return rc;
+}
+
+size_t continuity_groups(const struct continuity *c)
+{
+	return c->len;
+}
+
+/* ---- for the renderer ---- */
+
+int continuity_add_retained(const struct continuity *c, struct group_set *g)
+{
+	if (!c->len)
+		return 0;
+	if (!same_axes(c, g->axes, g->naxes))
+		return -EINVAL;
+	char *const **tuples = malloc(c->len * sizeof(*tuples));
+	if (!tuples)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->len; i++)
+		tuples[i] = c->rows[i]->labels;
+	int rc = group_set_add_empty(g, tuples, c->len);
+	free(tuples);
+	return rc;
+}
+
+void continuity_rows(const struct continuity *c, const struct group_set *g,
+		     const struct continuity_row **rows)
+{
+	bool match = same_axes(c, g->axes, g->naxes);
+	for (size_t i = 0; i < g->len; i++)
+		rows[i] = match ? row_find(c, g->groups[i].labels) : NULL;
+}
+
+static size_t slot_of(const struct continuity *c, size_t mi)
+{
+	return mi < c->nmetrics ? c->slot[mi] : NO_SLOT;
+}
+
+bool continuity_departed(const struct continuity *c, const struct continuity_row *row,
+			 size_t mi, uint64_t *total)
+{
+	size_t s = slot_of(c, mi);
+	*total = 0;
+	if (!row || s == NO_SLOT)
+		return false;
+	*total = row->total[s];
+	return row_measured(row, s);
+}
+
+bool continuity_metric_seen(const struct continuity *c, size_t mi)
+{
+	size_t s = slot_of(c, mi);
+	return s != NO_SLOT && c->seen[s];
+}
+
+struct continuity_row *continuity_row_sum(const struct continuity *c,
+					  const struct continuity_row *const *rows, size_t n)
+{
+	struct continuity_row *sum = row_new(c);
+	if (!sum)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (!rows[i])
+			continue;
+		for (size_t s = 0; s < c->nslots; s++)
+			sum->total[s] = u64_sat_add(sum->total[s], rows[i]->total[s]);
+		for (size_t b = 0; b < sizeof(sum->measured); b++)
+			sum->measured[b] |= rows[i]->measured[b];
+	}
+	return sum;
+}
