@@ -161,11 +161,10 @@ deps:
 	apt-get update -q && \
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing
 
-# Until the HTTP daemon lands, `run` captures this host and shows it.
+# Serve this host on :10042 until Ctrl-C (RUN_FLAGS adds exporter flags).
 run: deps
 	$(MAKE) all
-	$(CTPROF) capture -o $(BUILD)/host.ctprof.zst
-	$(CTPROF) show $(BUILD)/host.ctprof.zst
+	$(EXPORTER) $(RUN_FLAGS)
 
 # The sanitizer build is the one the tests run.
 test: deps
