@@ -1,8 +1,8 @@
 /*
  * capture.c - the ctprof capture walk (the seed's capture_with and
  * capture_pid_with). Finding tasks is kept apart from reading them
- * (task_read.c); this file owns the order, the ghost filter, and the
- * once-per-capture host-level reads.
+ * (task_read.c); this file owns the order, the ghost filter, the
+ * once-per-process CPU totals and the once-per-capture host-level reads.
  */
 #include "capture.h"
 
@@ -20,6 +20,7 @@
 #include "host_context.h"
 #include "jemalloc_probe.h"
 #include "parse_util.h"
+#include "proc_task.h"
 #include "psi.h"
 #include "readfile.h"
 #include "sched_ext.h"
@@ -155,6 +156,32 @@ out_release:
 	return rc;
 }
 
+/*
+ * The process's own stat, parsed as a thread's (one stat parser): its
+ * utime and stime include the threads it has reaped, which no thread's
+ * stat shows. Read after the threads, so it covers what they showed. A
+ * stat without a start time (field 22, after utime and stime) is not
+ * recorded; a failed read is not tallied, as parse_summary counts
+ * per-thread files only.
+ */
+static int capture_process_cpu(struct capture_run *run, int pfd, uint32_t tgid)
+{
+	struct thread_state t;
+	int rc;
+	if (read_file_at(pfd, "stat", &run->buf))
+		return 0;
+	if ((rc = thread_state_init(&t)))
+		return rc;
+	rc = proc_parse_stat(run->buf.buf, &t);
+	if (!rc && t.start_time_clock_ticks) {
+		struct process_cpu p = { tgid, t.start_time_clock_ticks, t.utime_clock_ticks,
+					 t.stime_clock_ticks };
+		rc = snapshot_add_process(run->snap, &p);
+	}
+	thread_state_release(&t);
+	return rc;
+}
+
 static int capture_tgid(struct capture_run *run, uint32_t tgid)
 {
 	char name[16];
@@ -166,10 +193,13 @@ static int capture_tgid(struct capture_run *run, uint32_t tgid)
 	if (read_trimmed_at(pfd, "comm", &run->name))
 		strbuf_reset(&run->name);
 	struct id_list tids;
+	size_t before = run->snap->nthreads;
 	int rc = list_ids(pfd, "task", &tids);
 	for (size_t i = 0; !rc && i < tids.len; i++)
 		rc = capture_tid(run, pfd, tgid, tids.ids[i]);
 	free(tids.ids);
+	if (!rc && run->snap->nthreads > before)
+		rc = capture_process_cpu(run, pfd, tgid);
 	close(pfd);
 	return rc;
 }
@@ -205,6 +235,12 @@ static int capture_threads(struct capture_run *run, int32_t pid)
 static int capture_cgroups(struct capture_run *run)
 {
 	struct ctprof_snapshot *s = run->snap;
+	/*
+	 * No cgroup2 root (no mount, a --path.cgroupfs that is not there):
+	 * no cgroup stats at all, rather than every cgroup's reading zero.
+	 */
+	if (run->cgroup_fd < 0)
+		return 0;
 	for (size_t i = 0; i < s->nthreads; i++) {
 		const char *path = s->threads[i].cgroup;
 		if (!*path || snapshot_find_cgroup(s, path))
@@ -212,8 +248,7 @@ static int capture_cgroups(struct capture_run *run)
 		struct cgroup_stats *c = snapshot_add_cgroup(s, path);
 		if (!c)
 			return -ENOMEM;
-		if (run->cgroup_fd >= 0 &&
-		    cgroup_stats_read(run->cgroup_fd, path, c, &run->buf))
+		if (cgroup_stats_read(run->cgroup_fd, path, c, &run->buf))
 			return -ENOMEM;
 	}
 	return 0;

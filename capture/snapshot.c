@@ -194,6 +194,7 @@ void ctprof_snapshot_release(struct ctprof_snapshot *s)
 	parse_summary_free(s->parse_summary);
 	free(s->taskstats_summary);
 	sched_ext_free(s->sched_ext);
+	free(s->procs);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -388,6 +389,44 @@ const struct cgroup_stats *snapshot_find_cgroup(const struct ctprof_snapshot *s,
 	size_t pos = key_position(s->cgroups, s->ncgroups, sizeof(*s->cgroups),
 				  path, strcmp, &found);
 	return found ? &s->cgroups[pos] : NULL;
+}
+
+/* Where tgid is in s->procs, or would go; *found says which. */
+static size_t process_position(const struct ctprof_snapshot *s, uint32_t tgid, bool *found)
+{
+	size_t lo = 0, hi = s->nprocs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->procs[mid].tgid < tgid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = lo < s->nprocs && s->procs[lo].tgid == tgid;
+	return lo;
+}
+
+int snapshot_add_process(struct ctprof_snapshot *s, const struct process_cpu *p)
+{
+	bool found;
+	size_t pos = process_position(s, p->tgid, &found);
+	if (found) {
+		s->procs[pos] = *p;
+		return 0;
+	}
+	if (array_reserve_one((void **)&s->procs, s->nprocs, sizeof(*s->procs)))
+		return -ENOMEM;
+	*(struct process_cpu *)array_insert_at(s->procs, s->nprocs, sizeof(*s->procs), pos) = *p;
+	s->nprocs++;
+	return 0;
+}
+
+const struct process_cpu *snapshot_find_process(const struct ctprof_snapshot *s,
+						uint32_t tgid)
+{
+	bool found;
+	size_t pos = process_position(s, tgid, &found);
+	return found ? &s->procs[pos] : NULL;
 }
 
 const struct thread_state *snapshot_find_thread(const struct ctprof_snapshot *s,

@@ -1,9 +1,9 @@
 /*
  * snapshot.h - the ctprof snapshot data model (ktstr's CtprofSnapshot).
  *
- * Owns: the plain C types of a capture (threads, cgroup stats, PSI,
- * sched_ext, host context, the three summaries), their defaults and their
- * release. No I/O here. Conventions: a NULL char * or NULL sub-struct pointer
+ * Owns: the plain C types of a capture (threads, process CPU totals, cgroup
+ * stats, PSI, sched_ext, host context, the three summaries), their defaults
+ * and their release. No I/O here. Conventions: a NULL char * or NULL sub-struct pointer
  * is Rust's None / JSON null; struct opt_u64 / opt_i32 are Option<u64/i32>;
  * maps are arrays kept sorted by key bytes (Rust BTreeMap order).
  */
@@ -203,6 +203,17 @@ struct taskstats_summary {
 	uint64_t other_err_count;
 };
 
+/*
+ * One process's CPU time from /proc/<tgid>/stat: unlike its threads' stat
+ * files it includes every thread the process has reaped, up to its exit.
+ */
+struct process_cpu {
+	uint32_t tgid;
+	uint64_t start_time_clock_ticks; /* with tgid, the process's identity */
+	uint64_t utime_clock_ticks;
+	uint64_t stime_clock_ticks;
+};
+
 struct ctprof_snapshot {
 	uint64_t captured_at_unix_ns;
 	struct host_context *host;
@@ -215,6 +226,12 @@ struct ctprof_snapshot {
 	struct taskstats_summary *taskstats_summary;
 	struct psi psi;
 	struct sched_ext_sysfs *sched_ext;
+	/*
+	 * Sorted by tgid. Kept beside the threads, never in the JSON (ktstr's
+	 * format has no place for it): a snapshot read from a file has none.
+	 */
+	struct process_cpu *procs;
+	size_t nprocs;
 };
 
 #define PARSE_KCONFIG_HINT                                                     \
@@ -257,6 +274,11 @@ struct cgroup_stats *snapshot_add_cgroup(struct ctprof_snapshot *s,
 int snapshot_push_thread(struct ctprof_snapshot *s, struct thread_state *t);
 const struct cgroup_stats *snapshot_find_cgroup(const struct ctprof_snapshot *s,
 						const char *path);
+/* Add p, kept sorted by tgid (a present tgid is overwritten). 0 / -ENOMEM. */
+int snapshot_add_process(struct ctprof_snapshot *s, const struct process_cpu *p);
+/* The process with this tgid, or NULL (a binary search). */
+const struct process_cpu *snapshot_find_process(const struct ctprof_snapshot *s,
+						uint32_t tgid);
 /* The thread with this tid, or NULL (a linear scan: threads are in walk order). */
 const struct thread_state *snapshot_find_thread(const struct ctprof_snapshot *s,
 						uint32_t tid);

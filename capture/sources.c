@@ -46,9 +46,14 @@ static void probe_cgroup2(const struct capture_options *o, struct host_sources *
 	const char *procfs = o->procfs ? o->procfs : "/proc";
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/self/mountinfo", procfs);
-	if (o->cgroupfs)
-		snprintf(out->cgroup2, sizeof(out->cgroup2), "%s", o->cgroupfs);
-	else if (!read_file_at(AT_FDCWD, path, buf) && !cgroup2_mount_find(buf->buf, &mnt))
+	int fd;
+	if (o->cgroupfs) {
+		/* A root that cannot be opened is none: the log says so. */
+		if ((fd = open_dir_at(AT_FDCWD, o->cgroupfs)) >= 0) {
+			snprintf(out->cgroup2, sizeof(out->cgroup2), "%s", o->cgroupfs);
+			close(fd);
+		}
+	} else if (!read_file_at(AT_FDCWD, path, buf) && !cgroup2_mount_find(buf->buf, &mnt))
 		snprintf(out->cgroup2, sizeof(out->cgroup2), "%s", mnt.buf);
 	strbuf_release(&mnt);
 }

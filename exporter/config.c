@@ -19,10 +19,14 @@ const char config_usage[] =
 	"                              forms :PORT, HOST:PORT, [V6]:PORT)\n"
 	"  --web.telemetry-path=PATH   metrics path (default /metrics)\n"
 	"  --web.max-requests=N        parallel requests before 503 (default 40)\n"
+	"  --web.config.file=FILE      TLS and basic auth, exporter-toolkit's format\n"
+	"                              (docs/security.md)\n"
+	"  --no-web.snapshot           no /snapshot.ctprof.zst download\n"
 	"  --capture.mode=MODE         scrape (capture per scrape, default) or interval\n"
 	"  --capture.interval=DUR      interval mode period (default 15s)\n"
 	"  --capture.min-interval=DUR  scrape mode: reuse a capture younger than this (default 1s)\n"
-	"  --group-by=AXES             comma list of pcomm, comm, cgroup (default pcomm)\n"
+	"  --group-by=AXES             comma list of pcomm, comm, cgroup, container (default\n"
+	"                              pcomm; container: labels pod_uid, container_id)\n"
 	"  --no-thread-normalize       group by literal names (no worker-{N} keys)\n"
 	"  --cgroup-flatten=GLOB       replace matching cgroup paths by GLOB (repeatable)\n"
 	"  --cgroup-normalize          normalize cgroup paths (systemd instances, ids)\n"
@@ -42,6 +46,9 @@ enum config_opt {
 	OPT_LISTEN = 3000,
 	OPT_TELEMETRY,
 	OPT_MAX_REQUESTS,
+	OPT_WEB_CONFIG,
+	OPT_SNAPSHOT_ON,
+	OPT_SNAPSHOT_OFF,
 	OPT_MODE,
 	OPT_INTERVAL,
 	OPT_MIN_INTERVAL,
@@ -66,6 +73,9 @@ static const struct option config_options[] = {
 	{ "web.listen-address", required_argument, NULL, OPT_LISTEN },
 	{ "web.telemetry-path", required_argument, NULL, OPT_TELEMETRY },
 	{ "web.max-requests", required_argument, NULL, OPT_MAX_REQUESTS },
+	{ "web.config.file", required_argument, NULL, OPT_WEB_CONFIG },
+	{ "web.snapshot", no_argument, NULL, OPT_SNAPSHOT_ON },
+	{ "no-web.snapshot", no_argument, NULL, OPT_SNAPSHOT_OFF },
 	{ "capture.mode", required_argument, NULL, OPT_MODE },
 	{ "capture.interval", required_argument, NULL, OPT_INTERVAL },
 	{ "capture.min-interval", required_argument, NULL, OPT_MIN_INTERVAL },
@@ -188,6 +198,11 @@ static int apply_option(struct exporter_config *c, int id, const char *arg, char
 			return BAD("--web.max-requests: expected 1..10000, got '%s'", arg);
 		c->max_requests = (unsigned)n;
 		return 0;
+	case OPT_WEB_CONFIG:
+		c->web_config_file = *arg ? arg : NULL; /* "" = none, as the toolkit */
+		return 0;
+	case OPT_SNAPSHOT_ON: c->no_snapshot = false; return 0;
+	case OPT_SNAPSHOT_OFF: c->no_snapshot = true; return 0;
 	case OPT_MODE:
 		if (strcmp(arg, "scrape") && strcmp(arg, "interval"))
 			return BAD("--capture.mode: expected scrape or interval, got '%s'", arg);

@@ -27,6 +27,8 @@ struct exporter_config {
 	int nlisten;
 	const char *telemetry_path;
 	unsigned max_requests;
+	const char *web_config_file; /* NULL: plain HTTP, no auth */
+	bool no_snapshot;            /* --no-web.snapshot */
 	enum capture_mode mode;
 	uint64_t interval_ns;
 	uint64_t min_interval_ns;

@@ -10,13 +10,13 @@
 #include <string.h>
 
 #include "capture.h"
+#include "cli_usage.h"
+#include "ctprof_compare.h"
 #include "ctprof_show.h"
 #include "metrics_doc.h"
 #include "render_flags.h"
 #include "snapshot_file.h"
 #include "version.h"
-
-#define EXIT_USAGE 2
 
 static const char usage_text[] =
 	"usage: ctprof <command> [options]\n"
@@ -28,8 +28,16 @@ static const char usage_text[] =
 	"      a zstd-compressed ktstr ctprof snapshot (.ctprof.zst).\n"
 	"  show FILE\n"
 	"      Print a readable summary of a snapshot.\n"
-	"  metrics FILE [--format prometheus|openmetrics] [--group-by pcomm,comm,cgroup]\n"
-	"          [--no-thread-normalize] [--cgroup-flatten GLOB]... [--cgroup-normalize]\n"
+	"  show FILE [--group-by pcomm|cgroup|comm|comm-exact|all] [table options]\n"
+	"      Print the snapshot's table per group, as ktstr's ctprof show\n"
+	"      (any option prints the table instead of the summary).\n"
+	"  compare BASELINE CANDIDATE [--group-by ...] [--display-format ...]\n"
+	"          [--format text|json|csv] [--sort-by ...] [--sections ...] [--limit N]\n"
+	"      The difference per group between two snapshots, as ktstr's ctprof\n"
+	"      compare ('ctprof compare --help' lists every option).\n"
+	"  metrics FILE [--format prometheus|openmetrics]\n"
+	"          [--group-by pcomm,comm,cgroup,container] [--no-thread-normalize]\n"
+	"          [--cgroup-flatten GLOB]... [--cgroup-normalize]\n"
 	"      Print the exposition ctprof-exporter serves for that snapshot.\n"
 	"  metric-list\n"
 	"      Print the metric reference (docs/metrics.md) as Markdown.\n"
@@ -37,14 +45,6 @@ static const char usage_text[] =
 	"options:\n"
 	"  --help       this text\n"
 	"  --version    print the version\n";
-
-static int usage_error(const char *fmt, const char *arg)
-{
-	fprintf(stderr, "ctprof: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry 'ctprof --help'.\n");
-	return EXIT_USAGE;
-}
 
 enum capture_opt {
 	OPT_PROCFS = 1000,
@@ -143,10 +143,8 @@ static int cmd_show(int argc, char **argv)
 		fputs(usage_text, stdout);
 		return 0;
 	}
-	if (argc != 2)
-		return usage_error("show: %s", "expected exactly one FILE");
-	if (argv[1][0] == '-' && argv[1][1])
-		return usage_error("show: unknown option '%s'", argv[1]);
+	if (argc != 2 || (argv[1][0] == '-' && argv[1][1]))
+		return ctprof_show_table_main(argc, argv);
 	struct ctprof_snapshot s;
 	struct strbuf err = STRBUF_INIT;
 	int status = EXIT_USAGE;
@@ -255,5 +253,7 @@ int main(int argc, char **argv)
 		return cmd_metrics(argc - 1, argv + 1);
 	if (!strcmp(cmd, "show"))
 		return cmd_show(argc - 1, argv + 1);
+	if (!strcmp(cmd, "compare"))
+		return ctprof_compare_main(argc - 1, argv + 1);
 	return usage_error("unknown command '%s'", cmd);
 }

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capture_summary.h"
+
 struct pcomm_group {
 	const char *pcomm;
 	size_t threads;
@@ -109,6 +111,12 @@ static void show_top(const struct pcomm_group *g, size_t n, FILE *out)
 			(double)g[i].run_time_ns / 1e9);
 }
 
+static void show_hint(const char *hint, FILE *out)
+{
+	if (hint)
+		fprintf(out, "  %s\n", hint);
+}
+
 static void show_parse_summary(const struct parse_summary *p, FILE *out)
 {
 	if (!p) {
@@ -126,8 +134,7 @@ static void show_parse_summary(const struct parse_summary *p, FILE *out)
 		p->read_failures_by_file.len ? ")" : "",
 		p->dominant_read_failure ? p->dominant_read_failure : "none",
 		(unsigned long long)p->negative_dotted_values);
-	if (p->kernel_config_dominant)
-		fprintf(out, "  %s\n", PARSE_KCONFIG_HINT);
+	show_hint(parse_summary_hint(p), out);
 }
 
 static void show_probe_summary(const struct probe_summary *p, FILE *out)
@@ -143,8 +150,7 @@ static void show_probe_summary(const struct probe_summary *p, FILE *out)
 		(unsigned long long)p->jemalloc_detected,
 		(unsigned long long)p->probed_ok, (unsigned long long)p->failed,
 		p->dominant_failure ? p->dominant_failure : "none");
-	if (p->privilege_dominant)
-		fprintf(out, "  %s\n", PTRACE_EPERM_HINT);
+	show_hint(probe_summary_hint(p), out);
 }
 
 static void show_taskstats_summary(const struct taskstats_summary *t, FILE *out)
@@ -157,8 +163,7 @@ static void show_taskstats_summary(const struct taskstats_summary *t, FILE *out)
 		(unsigned long long)t->ok_count, (unsigned long long)t->eperm_count,
 		(unsigned long long)t->esrch_count,
 		(unsigned long long)t->other_err_count);
-	if (!t->ok_count && t->eperm_count)
-		fprintf(out, "  hint: taskstats queries need CAP_NET_ADMIN\n");
+	show_hint(taskstats_summary_hint(t), out);
 }
 
 int ctprof_show(const struct ctprof_snapshot *s, FILE *out)

@@ -4,11 +4,18 @@
  * polling thread with one thread per connection and an inter-thread
  * channel, explicit connection and per-IP limits and an idle timeout. Every
  * answer goes through respond(), which always sets Content-Type.
+ *
+ * With TLS, a client certificate is demanded in the handshake (set on the
+ * GnuTLS session when libmicrohttpd announces the connection) and checked
+ * again on each request with gnutls_certificate_verify_peers2 against
+ * client_ca_file, so no policy rests on the handshake alone. Access checks
+ * run once per request, before the method and the path are looked at.
  */
 #include "http.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -20,6 +27,7 @@
 
 #include "landing.h"
 #include "version.h"
+#include "web_auth.h"
 
 #define HTTP_IDLE_TIMEOUT_S 10
 #define HTTP_NO_HEADER_WAIT_NS (120ull * 1000000000ull)
@@ -111,16 +119,27 @@ static struct MHD_Response *served_response(struct served *s, const struct strbu
 
 /* ---- routes ---- */
 
-/* Prometheus says how long it waits; answer before that, with margin. */
+/*
+ * Prometheus says how long it waits; answer before that, with margin. The
+ * header is the client's: "1e300" or "inf" must not reach the conversion
+ * to an integer (undefined beyond its range), so it is capped at the wait
+ * used without a header.
+ */
+uint64_t http_scrape_wait_ns(const char *timeout_header)
+{
+	double secs = timeout_header ? strtod(timeout_header, NULL) : 0;
+	if (!(secs > 0))
+		return HTTP_NO_HEADER_WAIT_NS;
+	double margin = secs > 2 ? 0.5 : secs * 0.25;
+	double ns = (secs - margin) * 1e9;
+	return ns < (double)HTTP_NO_HEADER_WAIT_NS ? (uint64_t)ns : HTTP_NO_HEADER_WAIT_NS;
+}
+
 static uint64_t request_deadline(struct MHD_Connection *c)
 {
-	const char *t = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						    "X-Prometheus-Scrape-Timeout-Seconds");
-	double secs = t ? strtod(t, NULL) : 0;
-	if (!(secs > 0))
-		return mono_now_ns() + HTTP_NO_HEADER_WAIT_NS;
-	double margin = secs > 2 ? 0.5 : secs * 0.25;
-	return mono_now_ns() + (uint64_t)((secs - margin) * 1e9);
+	return mono_now_ns() +
+	       http_scrape_wait_ns(MHD_lookup_connection_value(
+		       c, MHD_HEADER_KIND, "X-Prometheus-Scrape-Timeout-Seconds"));
 }
 
 static enum MHD_Result route_metrics(struct http_server *h, struct MHD_Connection *c)
@@ -191,23 +210,113 @@ static enum MHD_Result route_landing(struct http_server *h, struct MHD_Connectio
 	return respond(c, MHD_HTTP_OK, "text/html; charset=utf-8", r);
 }
 
+/* Exact paths only: no normalisation, so "/metrics/" or "//metrics" is a 404. */
+enum http_route http_route_of(const char *url, const char *telemetry_path)
+{
+	if (!strcmp(url, telemetry_path))
+		return HTTP_ROUTE_METRICS;
+	if (!strcmp(url, SNAPSHOT_PATH))
+		return HTTP_ROUTE_SNAPSHOT;
+	if (!strcmp(url, "/"))
+		return HTTP_ROUTE_LANDING;
+	if (!strcmp(url, "/-/healthy"))
+		return HTTP_ROUTE_HEALTHY;
+	if (!strcmp(url, "/-/ready"))
+		return HTTP_ROUTE_READY;
+	return HTTP_ROUTE_NOT_FOUND;
+}
+
 static enum MHD_Result route(struct http_server *h, struct MHD_Connection *c,
 			     const char *url)
 {
-	if (!strcmp(url, h->cfg->telemetry_path))
+	switch (http_route_of(url, h->cfg->telemetry_path)) {
+	case HTTP_ROUTE_METRICS:
 		return route_metrics(h, c);
-	if (!strcmp(url, SNAPSHOT_PATH))
+	case HTTP_ROUTE_SNAPSHOT:
+		if (h->cfg->no_snapshot)
+			break;
 		return route_snapshot(h, c);
-	if (!strcmp(url, "/"))
+	case HTTP_ROUTE_LANDING:
 		return route_landing(h, c);
-	if (!strcmp(url, "/-/healthy"))
+	case HTTP_ROUTE_HEALTHY:
 		return respond_text(c, MHD_HTTP_OK, "ctprof-exporter is healthy.\n");
-	if (!strcmp(url, "/-/ready"))
+	case HTTP_ROUTE_READY:
 		return service_ready(h->svc) ?
 			       respond_text(c, MHD_HTTP_OK, "ctprof-exporter is ready.\n") :
 			       respond_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 					    "no capture has completed yet\n");
+	case HTTP_ROUTE_NOT_FOUND:
+		break;
+	}
 	return respond_text(c, MHD_HTTP_NOT_FOUND, "404 page not found\n");
+}
+
+/* ---- access ---- */
+
+static gnutls_session_t tls_session_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	return ci ? (gnutls_session_t)ci->tls_session : NULL;
+}
+
+/* The client_auth_type policy on this request's TLS session. */
+static bool client_cert_ok(const struct web_config *w, struct MHD_Connection *c)
+{
+	unsigned n = 0, status = 1;
+	if (!w->tls || w->client_auth == WEB_NO_CLIENT_CERT ||
+	    w->client_auth == WEB_REQUEST_CLIENT_CERT)
+		return true;
+	gnutls_session_t s = tls_session_of(c);
+	if (!s)
+		return false;
+	if (!gnutls_certificate_get_peers(s, &n) || !n)
+		return w->client_auth == WEB_VERIFY_IF_GIVEN;
+	if (w->client_auth == WEB_REQUIRE_ANY_CERT)
+		return true;
+	return gnutls_certificate_verify_peers2(s, &status) == 0 && status == 0;
+}
+
+static enum MHD_Result respond_unauthorized(struct MHD_Connection *c)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		13, (void *)"Unauthorized\n", MHD_RESPMEM_PERSISTENT);
+	if (r)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					"Basic realm=\"ctprof-exporter\", charset=\"UTF-8\"");
+	return respond(c, MHD_HTTP_UNAUTHORIZED, ctype_text, r);
+}
+
+/* Basic auth against basic_auth_users (re-read if the file changed). */
+static enum web_auth_result basic_auth(struct http_server *h, struct MHD_Connection *c)
+{
+	char *pass = NULL;
+	char *user = MHD_basic_auth_get_username_password(c, &pass);
+	enum web_auth_result a = web_auth_check(h->web, user, pass);
+	if (a == WEB_AUTH_DENIED)
+		log_event(&h->cfg->log, LOG_DEBUG, "basic auth refused", "user",
+			  user ? user : "(none)", NULL);
+	if (pass)
+		explicit_bzero(pass, strlen(pass));
+	MHD_free(user);
+	MHD_free(pass);
+	return a;
+}
+
+/* true if the request may proceed; otherwise *denied holds the queued answer. */
+static bool access_allowed(struct http_server *h, struct MHD_Connection *c,
+			   enum MHD_Result *denied)
+{
+	if (!client_cert_ok(&h->web->cfg, c)) {
+		*denied = respond_text(c, MHD_HTTP_FORBIDDEN,
+				       "a valid client certificate is required\n");
+		return false;
+	}
+	if (basic_auth(h, c) == WEB_AUTH_DENIED) {
+		*denied = respond_unauthorized(c);
+		return false;
+	}
+	return true;
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
@@ -216,8 +325,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 {
 	static int first_call_marker;
 	struct http_server *h = cls;
+	enum MHD_Result denied;
+	bool first = !*req_cls; /* headers only so far */
 	(void)version;
 	(void)upload_data;
+	*req_cls = &first_call_marker;
+	if (first && !access_allowed(h, c, &denied))
+		return denied;
 	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
 		struct MHD_Response *r = MHD_create_response_from_buffer(
 			19, (void *)"method not allowed\n", MHD_RESPMEM_PERSISTENT);
@@ -226,10 +340,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		*upload_size = 0;
 		return respond(c, MHD_HTTP_METHOD_NOT_ALLOWED, ctype_text, r);
 	}
-	if (!*req_cls) { /* headers only so far: answer on the next call */
-		*req_cls = &first_call_marker;
+	if (first) /* answer on the next call */
 		return MHD_YES;
-	}
 	int n = __atomic_add_fetch(&h->in_flight, 1, __ATOMIC_ACQ_REL);
 	enum MHD_Result ret =
 		(unsigned)n > h->cfg->max_requests ?
@@ -325,44 +437,104 @@ static void bound_address(int fd, char *out, size_t n)
 	snprintf(out, n, ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host, port);
 }
 
-static int start_one(struct http_server *h, const char *addr)
+/* The client-certificate demand goes on the session before the handshake. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	static const gnutls_certificate_request_t request[] = {
+		[WEB_NO_CLIENT_CERT] = GNUTLS_CERT_IGNORE,
+		[WEB_REQUEST_CLIENT_CERT] = GNUTLS_CERT_REQUEST,
+		[WEB_REQUIRE_ANY_CERT] = GNUTLS_CERT_REQUIRE,
+		[WEB_VERIFY_IF_GIVEN] = GNUTLS_CERT_REQUEST,
+		[WEB_REQUIRE_AND_VERIFY] = GNUTLS_CERT_REQUIRE,
+	};
+	const struct web_config *w = &((struct http_server *)cls)->web->cfg;
+	gnutls_session_t s = tls_session_of(c);
+	(void)socket_context;
+	if (code != MHD_CONNECTION_NOTIFY_STARTED || !s)
+		return;
+	gnutls_certificate_server_set_request(s, request[w->client_auth]);
+	if (w->client_auth == WEB_REQUIRE_AND_VERIFY)
+		gnutls_session_set_verify_cert(s, NULL, 0); /* fail the handshake too */
+}
+
+/* TLS options from the web config: the PEMs, the CA, the version range. */
+static int tls_options(struct http_server *h, struct MHD_OptionItem *o)
+{
+	const struct web_config *w = &h->web->cfg;
+	int n = 0;
+	web_config_priorities(w, h->priorities, sizeof(h->priorities));
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, w->cert_pem };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, w->key_pem };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0, h->priorities };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_CONNECTION,
+					  (intptr_t)on_connection, h };
+	if (w->ca_pem)
+		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0, w->ca_pem };
+	return n;
+}
+
+static int start_one(struct http_server *h, int i)
 {
 	char bound[INET6_ADDRSTRLEN + 16];
-	int fd = open_listen_socket(addr);
-	if (fd < 0)
-		return fd;
-	bound_address(fd, bound, sizeof(bound));
-	unsigned limit = h->cfg->max_requests * 2 + 32;
-	struct MHD_Daemon *d = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ITC |
-			MHD_USE_ERROR_LOG,
-		0, NULL, NULL, handle, h, MHD_OPTION_LISTEN_SOCKET, fd,
-		MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-		h->cfg->max_requests + 16, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned)HTTP_IDLE_TIMEOUT_S, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
-		(void *)&h->cfg->log, MHD_OPTION_END);
-	if (!d) {
-		close(fd);
-		return -EADDRNOTAVAIL;
-	}
+	struct MHD_OptionItem o[16];
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+			 MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	int n = 0;
+	bool tls = h->web->cfg.tls;
+	/* The logger first, so nothing MHD says at start bypasses it. */
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log,
+					  (void *)&h->cfg->log };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, h->fds[i], NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT,
+					  h->cfg->max_requests * 2 + 32, NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+					  h->cfg->max_requests + 16, NULL };
+	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, HTTP_IDLE_TIMEOUT_S,
+					  NULL };
+	if (tls)
+		n += tls_options(h, &o[n]);
+	o[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	bound_address(h->fds[i], bound, sizeof(bound));
+	struct MHD_Daemon *d = MHD_start_daemon(flags | (tls ? MHD_USE_TLS : 0), 0, NULL, NULL,
+						handle, h, MHD_OPTION_ARRAY, o, MHD_OPTION_END);
+	if (!d)
+		return tls ? -EPROTO : -EADDRNOTAVAIL;
+	h->fds[i] = -1; /* the daemon's now */
 	h->daemons[h->ndaemons++] = d;
-	log_event(&h->cfg->log, LOG_INFO, "listening", "address", addr, "bound", bound, NULL);
+	log_event(&h->cfg->log, LOG_INFO, "listening", "address", h->cfg->listen[i], "bound",
+		  bound, "tls", tls ? "on" : "off", NULL);
 	return 0;
 }
 
-int http_start(struct http_server *h, const struct exporter_config *cfg,
-	       struct capture_service *svc)
+int http_open(struct http_server *h, const struct exporter_config *cfg)
 {
 	memset(h, 0, sizeof(*h));
 	h->cfg = cfg;
-	h->svc = svc;
 	if (gethostname(h->hostname, sizeof(h->hostname) - 1))
 		strcpy(h->hostname, "localhost");
 	for (int i = 0; i < cfg->nlisten; i++) {
-		int rc = start_one(h, cfg->listen[i]);
-		if (rc) {
+		int fd = open_listen_socket(cfg->listen[i]);
+		if (fd < 0) {
 			log_event(&cfg->log, LOG_ERROR, "cannot listen", "address", cfg->listen[i],
-				  "err", rc == -EINVAL ? "bad address" : strerror(-rc), NULL);
+				  "err", fd == -EINVAL ? "bad address" : strerror(-fd), NULL);
+			http_stop(h, 0);
+			return fd;
+		}
+		h->fds[h->nfds++] = fd;
+	}
+	return 0;
+}
+
+int http_start(struct http_server *h, struct capture_service *svc, struct web_auth *web)
+{
+	h->svc = svc;
+	h->web = web;
+	for (int i = 0; i < h->nfds; i++) {
+		int rc = start_one(h, i);
+		if (rc) {
+			log_event(&h->cfg->log, LOG_ERROR, "cannot start the HTTP server",
+				  "address", h->cfg->listen[i], "err", strerror(-rc), NULL);
 			http_stop(h, 0);
 			return rc;
 		}
@@ -384,4 +556,8 @@ void http_stop(struct http_server *h, unsigned grace_ms)
 	for (int i = 0; i < h->ndaemons; i++)
 		MHD_stop_daemon(h->daemons[i]);
 	h->ndaemons = 0;
+	for (int i = 0; i < h->nfds; i++)
+		if (h->fds[i] >= 0)
+			close(h->fds[i]);
+	h->nfds = 0;
 }

@@ -72,7 +72,8 @@ int landing_page(struct strbuf *out, const struct exporter_config *cfg,
 			 "<h1>ctprof-exporter</h1>\n<p>Per-thread profile exporter, version "
 			 CTPROF_VERSION ".</p>\n<ul>\n");
 	add_link(out, cfg->telemetry_path, "Metrics");
-	add_link(out, "/snapshot.ctprof.zst", "Snapshot (ktstr ctprof format, zstd)");
+	if (!cfg->no_snapshot)
+		add_link(out, "/snapshot.ctprof.zst", "Snapshot (ktstr ctprof format, zstd)");
 	add_link(out, "/-/healthy", "Health");
 	add_link(out, "/-/ready", "Readiness");
 	strbuf_adds(out, "</ul>\n");

@@ -49,7 +49,7 @@ int render_flag_apply(struct render_flags *f, int id, const char *arg, char *err
 	case RENDER_FLAG_GROUP_BY:
 		if (group_axes_parse(arg, &f->render.group))
 			return snprintf(err, errlen,
-					"--group-by: expected a comma list of pcomm, comm, cgroup, got '%s'",
+					"--group-by: expected a comma list of pcomm, comm, cgroup, container, got '%s'",
 					arg), -1;
 		return 1;
 	case RENDER_FLAG_NO_THREAD_NORMALIZE:

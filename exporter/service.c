@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "continuity.h"
+#include "jemalloc_probe.h"
 #include "render.h"
 #include "self_metrics.h"
 #include "snapshot_file.h"
@@ -106,8 +107,10 @@ static struct served *capture_and_render(struct capture_service *s, struct serve
 	bool limited = false;
 	if (!r)
 		return NULL;
+	struct capture_options o = s->cfg->capture;
+	o.jemalloc = s->prober;
 	uint64_t t0 = mono_now_ns();
-	int rc = ctprof_capture(&s->cfg->capture, &r->snap, &err);
+	int rc = ctprof_capture(&o, &r->snap, &err);
 	r->captured_mono_ns = mono_now_ns();
 	r->duration_ns = (int64_t)(r->captured_mono_ns - t0);
 	if (!rc)
@@ -203,6 +206,8 @@ int service_start(struct capture_service *s, const struct exporter_config *cfg)
 	s->want_capture = true;
 	if (!(s->continuity = continuity_new()))
 		return -ENOMEM;
+	if (!cfg->capture.no_jemalloc && !(s->prober = jemalloc_prober_new()))
+		return -ENOMEM;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -226,6 +231,7 @@ void service_stop(struct capture_service *s)
 	served_release(s->latest);
 	s->latest = NULL;
 	continuity_free(s->continuity);
+	jemalloc_prober_free(s->prober);
 	pthread_cond_destroy(&s->changed);
 	pthread_mutex_destroy(&s->lock);
 }

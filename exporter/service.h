@@ -41,6 +41,7 @@ struct served {
 };
 
 struct continuity;
+struct jemalloc_prober;
 
 struct capture_service {
 	const struct exporter_config *cfg;
@@ -56,6 +57,8 @@ struct capture_service {
 	bool stopping;
 	bool warned_series_limit;
 	struct continuity *continuity;
+	/* Kept across captures: binaries resolve once, threads stop once. */
+	struct jemalloc_prober *prober;
 };
 
 uint64_t mono_now_ns(void);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "aggregate.h"
+#include "cpu_shares.h"
 
 #define NO_SLOT SIZE_MAX
 
@@ -35,13 +36,20 @@ struct continuity {
 	size_t nslots;               /* its counter metrics */
 	size_t slot[REGISTRY_MAX];   /* metric index -> counter slot, or NO_SLOT */
 	size_t metric[REGISTRY_MAX]; /* counter slot -> metric index */
+	int cpu_field[REGISTRY_MAX]; /* counter slot -> enum cpu_field, or -1 */
 	bool seen[REGISTRY_MAX];     /* by slot: some row has a measured non-zero total */
 };
 
-/* A thread of prev whose last values go to the group named by labels. */
+/*
+ * A thread of prev whose last values go to the group named by labels, or
+ * (t NULL) a process's CPU; with cpu_given the CPU counters take cpu[],
+ * not t's values.
+ */
 struct credit {
 	char *labels[GROUP_AXES_MAX];
 	const struct thread_state *t;
+	bool cpu_given;
+	uint64_t cpu[CPU_FIELDS];
 };
 
 struct credits {
@@ -85,15 +93,20 @@ static struct continuity_row *row_find(const struct continuity *c, char *const l
 	return hit ? *hit : NULL;
 }
 
-/* Add t's last value of every counter to row (measured families: if measured). */
+/* Add k's values of every counter to row (measured families: if measured). */
 static void row_credit(const struct continuity *c, struct continuity_row *row,
-		       const struct thread_state *t, const struct registry *r)
+		       const struct credit *k, const struct registry *r)
 {
 	for (size_t s = 0; s < c->nslots; s++) {
 		const struct metric_desc *m = &r->metrics[c->metric[s]];
-		if (!thread_measured(t, m->measured))
+		uint64_t v;
+		if (k->cpu_given && c->cpu_field[s] >= 0)
+			v = k->cpu[c->cpu_field[s]];
+		else if (k->t && thread_measured(k->t, m->measured))
+			v = thread_field_u64(k->t, m->field);
+		else
 			continue;
-		row->total[s] = u64_sat_add(row->total[s], thread_field_u64(t, m->field));
+		row->total[s] = u64_sat_add(row->total[s], v);
 		row->measured[s / 8] |= (uint8_t)(1u << (s % 8));
 	}
 }
@@ -116,6 +129,7 @@ static int bind_registry(struct continuity *c, const struct registry *r)
 		c->slot[i] = NO_SLOT;
 		if (r->metrics[i].type == METRIC_COUNTER) {
 			c->slot[i] = c->nslots;
+			c->cpu_field[c->nslots] = cpu_shares_field(&r->metrics[i]);
 			c->metric[c->nslots++] = i;
 		}
 	}
@@ -193,9 +207,11 @@ static int group_moved(const struct thread_state *now, char *const was[],
 /*
  * Credit p (a thread of prev) to its group when it left (now NULL) or now
  * sits in another group. Names unchanged means the group is unchanged.
+ * covered: its CPU is in a process total, credited with the process.
  */
 static int credit_thread(struct credits *cr, const struct thread_state *p,
-			 const struct thread_state *now, const struct group_options *o)
+			 const struct thread_state *now, const struct group_options *o,
+			 bool covered)
 {
 	struct credit *k = &cr->v[cr->len];
 	bool moved = true;
@@ -212,6 +228,8 @@ static int credit_thread(struct credits *cr, const struct thread_state *p,
 		return 0;
 	}
 	k->t = p;
+	k->cpu_given = covered;
+	memset(k->cpu, 0, sizeof(k->cpu));
 	cr->len++;
 	return 0;
 }
@@ -229,29 +247,68 @@ static int cmp_credit(const void *a, const void *b)
 	return group_labels_order(x->labels, y->labels);
 }
 
-/* The threads of prev whose values go to departed totals, sorted by group. */
-static int collect_credits(const struct ctprof_snapshot *prev, const struct ctprof_snapshot *cur,
-			   const struct group_options *o, struct credits *cr)
+/* For every thread of prev, its index in cur, or CPU_SHARES_NONE (it left). */
+static int match_threads(const struct ctprof_snapshot *prev, const struct ctprof_snapshot *cur,
+			 size_t *match)
 {
 	struct ident *pi = identities(prev), *ci = identities(cur);
-	int rc = -ENOMEM;
-	cr->v = calloc(prev->nthreads ? prev->nthreads : 1, sizeof(*cr->v));
-	if (!pi || !ci || !cr->v)
-		goto out_free_idents;
-	rc = 0;
+	int rc = pi && ci ? 0 : -ENOMEM;
 	for (size_t i = 0, j = 0; !rc && i < prev->nthreads;) {
 		int cmp = j < cur->nthreads ? ident_order(&pi[i], &ci[j]) : -1;
 		if (cmp > 0) {
 			j++; /* born since prev: its whole life is in the live sum */
 			continue;
 		}
-		const struct thread_state *now = cmp ? NULL : &cur->threads[ci[j++].index];
-		rc = credit_thread(cr, &prev->threads[pi[i++].index], now, o);
+		match[pi[i++].index] = cmp ? CPU_SHARES_NONE : ci[j++].index;
 	}
-	qsort(cr->v, cr->len, sizeof(*cr->v), cmp_credit);
-out_free_idents:
 	free(ci);
 	free(pi);
+	return rc;
+}
+
+/* The CPU process totals leave in groups they stop counting in. */
+static int credit_processes(struct credits *cr, const struct cpu_carry *cc, size_t nprocs,
+			    size_t naxes)
+{
+	for (size_t p = 0; p < nprocs; p++) {
+		struct credit *k = &cr->v[cr->len];
+		char *const *labels;
+		if (!cpu_carry_left(cc, p, &labels, k->cpu))
+			continue;
+		if (group_labels_dup(k->labels, labels, naxes))
+			return -ENOMEM;
+		k->t = NULL;
+		k->cpu_given = true;
+		cr->len++;
+	}
+	return 0;
+}
+
+/* What goes to departed totals (threads', processes' CPU), sorted by group. */
+static int collect_credits(const struct ctprof_snapshot *prev, const struct ctprof_snapshot *cur,
+			   const struct group_options *o, const struct group_set *live,
+			   struct credits *cr)
+{
+	size_t *match = malloc((prev->nthreads ? prev->nthreads : 1) * sizeof(*match));
+	struct cpu_carry cc = { 0 };
+	int rc = -ENOMEM;
+	cr->v = calloc(prev->nthreads + prev->nprocs + 1, sizeof(*cr->v));
+	if (!match || !cr->v || match_threads(prev, cur, match) ||
+	    cpu_carry_build(&cc, prev, cur, o, live, match))
+		goto out_free_match;
+	rc = 0;
+	for (size_t i = 0; !rc && i < prev->nthreads; i++) {
+		const struct thread_state *now =
+			match[i] == CPU_SHARES_NONE ? NULL : &cur->threads[match[i]];
+		rc = credit_thread(cr, &prev->threads[i], now, o,
+				   cpu_carry_covers(&cc, i, now != NULL));
+	}
+	if (!rc)
+		rc = credit_processes(cr, &cc, prev->nprocs, o->naxes);
+	qsort(cr->v, cr->len, sizeof(*cr->v), cmp_credit);
+	cpu_carry_release(&cc);
+out_free_match:
+	free(match);
 	return rc;
 }
 
@@ -316,7 +373,7 @@ static void apply_credits(struct continuity *c, const struct credits *cr,
 			  const struct registry *r)
 {
 	for (size_t k = 0; k < cr->len; k++)
-		row_credit(c, row_find(c, cr->v[k].labels), cr->v[k].t, r);
+		row_credit(c, row_find(c, cr->v[k].labels), &cr->v[k], r);
 }
 
 static void mark_live(struct continuity *c, const struct group_set *live, uint64_t now)
@@ -377,7 +434,7 @@ int continuity_advance(struct continuity *c, const struct ctprof_snapshot *prev,
 	rc = group_threads(cur, &o, &live);
 	if (rc)
 		return rc;
-	if (prev && (rc = collect_credits(prev, cur, &o, &cr)))
+	if (prev && (rc = collect_credits(prev, cur, &o, &live, &cr)))
 		goto out_free_credits;
 	if ((rc = add_rows(c, &cr, now_ns)))
 		goto out_free_credits;

@@ -9,7 +9,10 @@
  * or renamed into another group), and when the group last had a live
  * thread, so a group whose threads are all gone is still exported (with
  * ctprof_threads 0) until a retention time passes. No per-thread state is
- * kept: the previous snapshot is the state.
+ * kept: the previous snapshot is the state. Where utime and stime count
+ * process totals (cpu_shares.h), a process's last total is what it leaves
+ * when it exits, and a thread exiting inside a live process leaves no CPU
+ * (the total already has it, up to the thread's exit).
  */
 #ifndef CTPROF_CONTINUITY_H
 #define CTPROF_CONTINUITY_H
@@ -37,7 +40,8 @@ void continuity_free(struct continuity *c);
  * whose group key changed (it renamed itself) credits its prev values to
  * the old group the same way. For a measured family (metric_desc.measured
  * != MEASURED_ALWAYS) a departed thread adds, and marks the total
- * measured, only when thread_measured() holds for it. Groups are keyed by
+ * measured, only when thread_measured() holds for it. For utime and stime
+ * under process totals, see struct cpu_carry. Groups are keyed by
  * group_label() under opts, which must be the grouping the renderer uses;
  * changing the axes forgets every group. Every group with a live thread in
  * cur gets now_ns as its last sighting (a group first seen empty counts

@@ -11,13 +11,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kube.h"
 #include "pattern.h"
 #include "strbuf.h"
 
+/* Axis names are the label names. */
 static const char *const axis_names[] = {
 	[GROUP_AXIS_PCOMM] = "pcomm",
 	[GROUP_AXIS_COMM] = "comm",
 	[GROUP_AXIS_CGROUP] = "cgroup",
+	[GROUP_AXIS_POD_UID] = "pod_uid",
+	[GROUP_AXIS_CONTAINER_ID] = "container_id",
+};
+
+/* The --group-by names and the axes each selects. */
+static const struct {
+	const char *name;
+	enum group_axis axes[2];
+	size_t naxes;
+} axis_words[] = {
+	{ "pcomm", { GROUP_AXIS_PCOMM }, 1 },
+	{ "comm", { GROUP_AXIS_COMM }, 1 },
+	{ "cgroup", { GROUP_AXIS_CGROUP }, 1 },
+	{ "container", { GROUP_AXIS_POD_UID, GROUP_AXIS_CONTAINER_ID }, 2 },
 };
 
 const char *group_axis_name(enum group_axis a)
@@ -25,14 +41,20 @@ const char *group_axis_name(enum group_axis a)
 	return axis_names[a];
 }
 
-static int axis_from_name(const char *name, size_t n, enum group_axis *a)
+static int axis_word(const char *name, size_t n)
 {
-	for (int i = 0; i < (int)(sizeof(axis_names) / sizeof(axis_names[0])); i++)
-		if (strlen(axis_names[i]) == n && !strncmp(axis_names[i], name, n)) {
-			*a = (enum group_axis)i;
-			return 0;
-		}
+	for (int i = 0; i < (int)(sizeof(axis_words) / sizeof(axis_words[0])); i++)
+		if (strlen(axis_words[i].name) == n && !strncmp(axis_words[i].name, name, n))
+			return i;
 	return -EINVAL;
+}
+
+static bool has_axis(const struct group_options *o, enum group_axis a)
+{
+	for (size_t i = 0; i < o->naxes; i++)
+		if (o->axes[i] == a)
+			return true;
+	return false;
 }
 
 int group_axes_parse(const char *list, struct group_options *o)
@@ -40,16 +62,25 @@ int group_axes_parse(const char *list, struct group_options *o)
 	o->naxes = 0;
 	while (*list) {
 		size_t n = strcspn(list, ",");
-		enum group_axis a;
-		if (axis_from_name(list, n, &a) || o->naxes == GROUP_AXES_MAX)
+		int w = axis_word(list, n);
+		if (w < 0 || o->naxes + axis_words[w].naxes > GROUP_AXES_MAX)
 			return -EINVAL;
-		for (size_t i = 0; i < o->naxes; i++)
-			if (o->axes[i] == a)
+		for (size_t k = 0; k < axis_words[w].naxes; k++) {
+			if (has_axis(o, axis_words[w].axes[k]))
 				return -EINVAL;
-		o->axes[o->naxes++] = a;
+			o->axes[o->naxes++] = axis_words[w].axes[k];
+		}
 		list += n + (list[n] == ',');
 	}
 	return o->naxes ? 0 : -EINVAL;
+}
+
+/* pod_uid / container_id from the raw cgroup path (flatten and normalize do not apply). */
+static int kube_label(const struct thread_state *t, enum group_axis a, struct strbuf *out)
+{
+	struct kube_ids ids;
+	kube_ids_from_cgroup(t->cgroup, &ids);
+	return strbuf_adds(out, a == GROUP_AXIS_POD_UID ? ids.pod_uid : ids.container_id);
 }
 
 int group_label(const struct thread_state *t, enum group_axis a,
@@ -61,6 +92,8 @@ int group_label(const struct thread_state *t, enum group_axis a,
 		return o->cgroup_normalize ? cgroup_normalize(path, out) :
 					     strbuf_adds(out, path);
 	}
+	if (a == GROUP_AXIS_POD_UID || a == GROUP_AXIS_CONTAINER_ID)
+		return kube_label(t, a, out);
 	const char *name = a == GROUP_AXIS_PCOMM ? t->pcomm : t->comm;
 	return o->no_thread_normalize ? strbuf_adds(out, name) :
 					pattern_key(name, out);
@@ -331,9 +364,12 @@ static void fold_members(const struct group_set *g, const bool *fold, struct gro
 	}
 }
 
+_Static_assert(GROUP_AXES_MAX == 5, "group_set_fold's other_labels names every axis");
+
 int group_set_fold(struct group_set *g, const bool *fold, size_t *other)
 {
 	char *const other_labels[GROUP_AXES_MAX] = { GROUP_OTHER_LABEL, GROUP_OTHER_LABEL,
+						     GROUP_OTHER_LABEL, GROUP_OTHER_LABEL,
 						     GROUP_OTHER_LABEL };
 	struct group_set out = { .naxes = g->naxes };
 	struct thread_group o;

@@ -1,8 +1,9 @@
 /*
  * group.h - bucket a snapshot's threads into groups by label axes.
  *
- * Owns the group key: one label per --group-by axis (pcomm, comm, cgroup),
- * normalized by pattern_key / cgroup flatten / cgroup normalization, and
+ * Owns the group key: one label per axis (pcomm, comm, cgroup, and the
+ * container axis's two: pod_uid and container_id), normalized by
+ * pattern_key / cgroup flatten / cgroup normalization / kube.h, and
  * the deterministic group order (by label values). A group set may also
  * hold memberless groups (groups kept for their exited threads' counters)
  * and the "other" group the cardinality guard folds small groups into.
@@ -16,13 +17,19 @@
 #include "snapshot.h"
 #include "strbuf.h"
 
+/*
+ * One axis per label. --group-by container selects the last two together
+ * (group_axes_parse), so a label tuple stays one string per axis.
+ */
 enum group_axis {
 	GROUP_AXIS_PCOMM,
 	GROUP_AXIS_COMM,
 	GROUP_AXIS_CGROUP,
+	GROUP_AXIS_POD_UID,
+	GROUP_AXIS_CONTAINER_ID,
 };
 
-#define GROUP_AXES_MAX 3
+#define GROUP_AXES_MAX 5
 
 /* Every label value of the group that folded groups become. */
 #define GROUP_OTHER_LABEL "other"
@@ -51,7 +58,10 @@ struct group_set {
 };
 
 const char *group_axis_name(enum group_axis a);
-/* Parse "pcomm,cgroup" into o->axes; -EINVAL on an unknown or repeated axis. */
+/*
+ * Parse "pcomm,cgroup" (names pcomm, comm, cgroup, container) into o->axes;
+ * -EINVAL on an unknown or repeated name.
+ */
 int group_axes_parse(const char *list, struct group_options *o);
 
 /* o with the default axis (pcomm) filled in when it names none. */

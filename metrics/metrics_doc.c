@@ -40,7 +40,9 @@ static void print_thread_metrics(const struct registry *r, FILE *out)
 {
 	fprintf(out,
 		"## Per-thread metrics, aggregated per group\n\n"
-		"Labels: the `--group-by` axes (`pcomm` by default; `comm`, `cgroup`), "
+		"Labels: the `--group-by` axes (`pcomm` by default; `comm`, `cgroup`; "
+		"`container` adds two, `pod_uid` and `container_id`, from a kubelet "
+		"cgroup path, empty outside a pod), "
 		"plus the extra label shown. A group none of whose threads was measured "
 		"for a taskstats family or for jemalloc has no series for it; a family "
 		"whose kernel source is missing on every thread is not exported "

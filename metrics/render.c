@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "aggregate.h"
+#include "cpu_shares.h"
 #include "families.h"
 #include "version.h"
 
@@ -49,6 +50,8 @@ struct render_ctx {
 	struct group_set groups;
 	const struct continuity_row **rows; /* per group, with a continuity */
 	struct continuity_row *other_row;   /* the folded groups' departed totals */
+	struct cpu_shares cpu;              /* with cpu_on: utime/stime by thread */
+	bool cpu_on;
 	bool avail[SOURCE_COUNT];
 	bool series_limited;
 	long clk_tck;
@@ -196,14 +199,20 @@ static void render_group_value(struct render_ctx *c, const struct metric_desc *m
 	}
 }
 
-/* A group's value of m: the live aggregate, plus its departed total for a counter. */
+/*
+ * A group's value of m: the live aggregate (utime and stime from process
+ * totals, when counted), plus its departed total for a counter.
+ */
 static int group_value(const struct render_ctx *c, const struct metric_desc *m,
 		       const struct thread_group *g, const struct continuity_row *row,
 		       struct agg_value *v)
 {
+	int f = c->cpu_on ? cpu_shares_field(m) : -1;
 	uint64_t departed;
 	if (aggregate_metric(c->snap, g, m, v))
 		return -ENOMEM;
+	if (f >= 0)
+		v->u = cpu_shares_sum(&c->cpu, g, (enum cpu_field)f);
 	if (m->type == METRIC_COUNTER && row &&
 	    continuity_departed(c->opt->continuity, row, metric_index(c, m), &departed)) {
 		v->u = u64_sat_add(v->u, departed);
@@ -389,6 +398,9 @@ static int cmp_ranked(const void *a, const void *b)
 static uint64_t group_cpu(const struct render_ctx *c, const struct thread_group *g)
 {
 	uint64_t sum = 0;
+	if (c->cpu_on)
+		return u64_sat_add(cpu_shares_sum(&c->cpu, g, CPU_UTIME),
+				   cpu_shares_sum(&c->cpu, g, CPU_STIME));
 	for (size_t i = 0; i < g->nmembers; i++) {
 		const struct thread_state *t = &c->snap->threads[g->members[i]];
 		sum = u64_sat_add(sum, u64_sat_add(t->utime_clock_ticks, t->stime_clock_ticks));
@@ -512,6 +524,9 @@ out_free_series:
 static int prepare_groups(struct render_ctx *c)
 {
 	int rc = group_threads(c->snap, &c->opt->group, &c->groups);
+	/* Shares are per thread: still right once groups are added or folded. */
+	if (!rc && (c->cpu_on = cpu_shares_apply(c->snap, &c->opt->group)))
+		rc = cpu_shares_build(&c->cpu, c->snap, &c->groups);
 	if (!rc && c->opt->continuity)
 		rc = continuity_add_retained(c->opt->continuity, &c->groups);
 	if (!rc)
@@ -898,6 +913,7 @@ int render_snapshot(const struct ctprof_snapshot *s, const struct registry *r,
 		rc = o->open_ended ? c.e.error : expo_finish(&c.e);
 	}
 	continuity_row_free(c.other_row);
+	cpu_shares_release(&c.cpu);
 	free(c.rows);
 	group_set_release(&c.groups);
 	return rc;

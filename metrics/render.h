@@ -4,10 +4,12 @@
  * Owns the order of families (registry order, then host, cgroup, sched_ext
  * and self families), the group labels, sources the host lacks (their
  * families are left out, and ctprof_source_available says so), and the
- * unit conversions to base units. With a continuity, group counters add
- * the group's departed totals and retained groups without live threads are
- * rendered too; with max_series, the smallest groups by CPU are folded
- * into one group labelled "other" so the thread families fit.
+ * unit conversions to base units. Group utime and stime count process
+ * totals when the snapshot has them (see cpu_shares.h). With a
+ * continuity, group counters add the group's departed totals and retained
+ * groups without live threads are rendered too; with max_series, the
+ * smallest groups by CPU are folded into one group labelled "other" so the
+ * thread families fit.
  */
 #ifndef CTPROF_RENDER_H
 #define CTPROF_RENDER_H

@@ -29,11 +29,17 @@ start_sleeper() {
 
 # start_exporter LOGFILE [FLAGS...]: ctprof-exporter on a free loopback port,
 # in the background; sets $exporter_pid and $base (http://127.0.0.1:PORT)
-# once it listens. Fails the test if it does not come up.
+# once it listens. Fails the test if it does not come up. With
+# EXPORTER_WRAP set (e.g. "setpriv --reuid 65534"), the daemon runs under
+# that command, which must exec it (so $exporter_pid is the daemon's).
 start_exporter() {
 	local log=$1
 	shift
-	"$CTPROF_BUILD/ctprof-exporter" --web.listen-address=127.0.0.1:0 "$@" 2>"$log" &
+	# Emptied here, not by the child's redirection: the loop below must not
+	# read a previous run's "listening" line, nor a file not yet created.
+	: >"$log"
+	# shellcheck disable=SC2086
+	${EXPORTER_WRAP:-} "$CTPROF_BUILD/ctprof-exporter" --web.listen-address=127.0.0.1:0 "$@" 2>"$log" &
 	exporter_pid=$!
 	base=""
 	for _ in $(seq 200); do

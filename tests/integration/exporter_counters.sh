@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # exporter_counters.sh - ctprof-exporter over time: 20 parallel scrapes
 # share one capture; a group whose threads and processes churn never sees a
-# counter go down across 30 scrapes; interval mode serves the timer's
-# capture; a scrape timeout is honoured with the last complete capture; a
-# real Prometheus server scraping for 30 s sees no counter reset.
+# counter go down across 30 scrapes, and its utime holds the process total
+# (threads reaped between captures included); interval mode serves the
+# timer's capture; a scrape timeout is honoured with the last complete
+# capture; a real Prometheus server scraping for 30 s sees no counter
+# reset; requests past --web.max-requests get 503.
 set -u
 . "$CTPROF_TOP/tests/lib.sh"
 PY=/usr/bin/python3
@@ -80,6 +82,31 @@ read -r _ tmin tmax tn <<<"$(echo "$out" | sed -n 3p)"
 check_eq "churn: the group is in every scrape" 30 "$tn"
 check_eq "churn: the long-lived threads are always counted" 1 "$((tmin >= 3))"
 check_eq "churn: the thread count follows the short-lived threads" 1 "$((tmax > tmin))"
+# Stopped, churny's CPU stands still: the group's utime holds at least
+# churny's process total (with the threads reaped since any capture saw
+# them), so at least what its live threads show.
+kill -STOP "$churn_pid"
+sleep 0.3
+curl -s "$base/metrics" -o "$work/churn.stopped"
+out=$("$PY" - "$work/churn.stopped" "$churn_pid" "$(getconf CLK_TCK)" <<'PYEOF'
+import glob, sys
+path, pid, hz = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def utime(stat):  # field 14, counted after the last ')'
+    with open(stat) as f:
+        return int(f.read().rsplit(")", 1)[1].split()[11])
+group = None
+for line in open(path):
+    if line.startswith('ctprof_utime_seconds_total{pcomm="churny"} '):
+        group = float(line.split()[-1])
+total = utime(f"/proc/{pid}/stat") / hz
+live = sum(utime(t + "/stat") for t in glob.glob(f"/proc/{pid}/task/*")) / hz
+ok = lambda want: int(group is not None and group + 1e-9 >= want)
+print(f"total {ok(total)} live {ok(live)} (group {group} s, process {total} s, threads {live} s)")
+PYEOF
+)
+kill -CONT "$churn_pid"
+check_match "churn: utime holds churny's process total, reaped threads included" '^total 1 ' "$out"
+check_match "churn: utime holds churny's live threads" '^total . live 1 ' "$out"
 stop_exporter
 check_eq "churn: clean exit on SIGTERM" 0 "$exporter_status"
 
@@ -159,3 +186,21 @@ print(len(names), "families;", "resets in:", " ".join(bad) or "none")
 PYEOF
 )
 check_match "prometheus: no ctprof counter reset in 30 s" '^[0-9]+ families; resets in: none$' "$resets"
+
+# ---- --web.max-requests: parallel requests past the limit get 503 ----
+stop_exporter
+[ -d "$work/big" ] || "$CTPROF_BUILD/tests/helpers/make_proc_tree" "$work/big" 40 100
+start_exporter "$work/limit.log" --path.procfs="$work/big" --path.sysfs="$work/big" \
+	--path.cgroupfs="$work/big" --web.max-requests=1 --capture.min-interval=0s || exit 1
+wait_ready
+curls=()
+for i in $(seq 4); do
+	curl -s -o /dev/null -w '%{http_code}\n' "$base/metrics" >"$work/limit.$i" &
+	curls+=($!)
+done
+wait "${curls[@]}" # not a bare wait: the exporter is a child too
+codes=$(cat "$work"/limit.[1-4] | sort | uniq -c | awk '{print $2 "x" $1}' | xargs)
+check_match "max-requests=1: 4 parallel scrapes answer 200 or 503 only" '^((200|503)x[0-9]+ ?)+$' "$codes"
+check_match "max-requests=1: one scrape is served" '(^| )200x' "$codes"
+check_match "max-requests=1: the ones past the limit get 503" '(^| )503x' "$codes"
+stop_exporter

@@ -2,8 +2,9 @@
  * test_continuity.c - counters that stay correct while threads come and
  * go (metrics/continuity.c and its rendering) and the cardinality guard:
  * exits, tid reuse, renames, retention, measured families, a long churn
- * checked against an independent model, and the fold into "other", all
- * asserted on exact exposition lines.
+ * checked against an independent model, the fold into "other", and group
+ * CPU from process totals (metrics/cpu_shares.c), all asserted on exact
+ * exposition lines.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -30,21 +31,34 @@ struct spec {
 	uint64_t run_ns;
 };
 
+static void set_str(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = strdup(src);
+	assert_non_null(*dst);
+}
+
+/* Push a thread with these names; the pushed copy, to set more fields on. */
+static struct thread_state *push_named(struct ctprof_snapshot *s, uint32_t tid, uint32_t tgid,
+				       uint64_t start, const char *pcomm, const char *comm)
+{
+	struct thread_state t;
+	assert_int_equal(thread_state_init(&t), 0);
+	set_str(&t.pcomm, pcomm);
+	set_str(&t.comm, comm);
+	t.tid = tid;
+	t.tgid = tgid;
+	t.start_time_clock_ticks = start;
+	assert_int_equal(snapshot_push_thread(s, &t), 0);
+	return &s->threads[s->nthreads - 1];
+}
+
 static void snap_of(struct ctprof_snapshot *s, const struct spec *v, size_t n)
 {
 	ctprof_snapshot_init(s);
-	for (size_t i = 0; i < n; i++) {
-		struct thread_state t;
-		assert_int_equal(thread_state_init(&t), 0);
-		free(t.pcomm);
-		free(t.comm);
-		t.pcomm = strdup(v[i].name);
-		t.comm = strdup(v[i].name);
-		t.tid = t.tgid = v[i].tid;
-		t.start_time_clock_ticks = v[i].start;
-		t.run_time_ns = v[i].run_ns;
-		assert_int_equal(snapshot_push_thread(s, &t), 0);
-	}
+	for (size_t i = 0; i < n; i++)
+		push_named(s, v[i].tid, v[i].tid, v[i].start, v[i].name, v[i].name)->run_time_ns =
+			v[i].run_ns;
 }
 
 /* The daemon's loop in small: a continuity, the previous capture, a registry. */
@@ -508,6 +522,226 @@ static void test_other_axes_rejected(void **state)
 	loop_release(&l);
 }
 
+/* ---- group CPU from process totals ---- */
+
+/* A thread with CPU ticks; run_time follows utime (10 ms a tick). */
+struct task {
+	uint32_t tid, tgid;
+	uint64_t start;
+	const char *pcomm, *comm, *cgroup;
+	uint64_t utime, stime;
+};
+
+/* A capture of tasks v[0..n) and process totals procs[0..np). */
+static void task_snap(struct ctprof_snapshot *s, const struct task *v, size_t n,
+		      const struct process_cpu *procs, size_t np)
+{
+	ctprof_snapshot_init(s);
+	for (size_t i = 0; i < n; i++) {
+		struct thread_state *t =
+			push_named(s, v[i].tid, v[i].tgid, v[i].start, v[i].pcomm, v[i].comm);
+		set_str(&t->cgroup, v[i].cgroup);
+		t->utime_clock_ticks = v[i].utime;
+		t->stime_clock_ticks = v[i].stime;
+		t->run_time_ns = v[i].utime * 10000000ull;
+	}
+	for (size_t p = 0; p < np; p++)
+		assert_int_equal(snapshot_add_process(s, &procs[p]), 0);
+}
+
+static void task_step(struct loop *l, const struct task *v, size_t n,
+		      const struct process_cpu *procs, size_t np, uint64_t now)
+{
+	struct ctprof_snapshot s;
+	task_snap(&s, v, n, procs, np);
+	loop_step(l, &s, now);
+}
+
+#define TASK_STEP(l, v, p, now)                                                        \
+	task_step(l, v, sizeof(v) / sizeof(v[0]), p, sizeof(p) / sizeof(p[0]), now)
+/* The same threads, no process totals (a snapshot read from a file). */
+#define TASK_STEP_NO_TOTALS(l, v, now) task_step(l, v, sizeof(v) / sizeof(v[0]), NULL, 0, now)
+
+/*
+ * "app" (tgid 100): 5 utime ticks and 1 stime tick of a thread reaped
+ * before c1. Between c1 and c2 thread 101 exits after running 25 more
+ * utime and 4 more stime ticks than c1 saw; then the process exits.
+ */
+static const struct task app_c1[] = {
+	{ 100, 100, 1, "app", "app", "/a", 10, 1 },
+	{ 101, 100, 1, "app", "worker", "/a", 20, 2 },
+	{ 102, 100, 1, "app", "worker", "/a", 30, 3 },
+	{ 200, 200, 1, "db", "db", "/b", 5, 0 },
+};
+static const struct process_cpu app_p1[] = { { 100, 1, 65, 7 }, { 200, 1, 5, 0 } };
+static const struct task app_c2[] = {
+	{ 100, 100, 1, "app", "app", "/a", 12, 1 },
+	{ 102, 100, 1, "app", "worker", "/a", 33, 4 },
+	{ 200, 200, 1, "db", "db", "/b", 6, 0 },
+};
+/* 12 + 33 live, 20 + 25 of thread 101, 5 reaped before: 95; stime 1 + 4 + 6 + 1 */
+static const struct process_cpu app_p2[] = { { 100, 1, 95, 12 }, { 200, 1, 6, 0 } };
+static const struct task app_c3[] = { { 200, 200, 1, "db", "db", "/b", 7, 0 } };
+static const struct process_cpu app_p3[] = { { 200, 1, 7, 0 } };
+
+static void test_process_total_keeps_exited_cpu(void **state)
+{
+	(void)state;
+	struct loop l;
+	loop_init(&l, 60 * SEC);
+	TASK_STEP(&l, app_c1, app_p1, 0);
+	char *text = render_loop(&l);
+	/* the process total, with the thread reaped before c1 */
+	assert_has(text, "ctprof_utime_seconds_total{pcomm=\"app\"} 0.65\n");
+	assert_has(text, "ctprof_stime_seconds_total{pcomm=\"app\"} 0.07\n");
+	free(text);
+	TASK_STEP(&l, app_c2, app_p2, 10 * SEC);
+	text = render_loop(&l);
+	/* exactly the new total, not 12 + 33 + the 20 thread 101 had at c1 */
+	assert_has(text, "ctprof_utime_seconds_total{pcomm=\"app\"} 0.95\n");
+	assert_has(text, "ctprof_stime_seconds_total{pcomm=\"app\"} 0.12\n");
+	assert_has(text, "ctprof_utime_seconds_total{pcomm=\"db\"} 0.06\n");
+	/* counters without a process total credit the exited thread's last value */
+	assert_has(text, "ctprof_run_time_seconds_total{pcomm=\"app\"} 0.65\n");
+	assert_has(text, "ctprof_threads{pcomm=\"app\"} 2\n");
+	free(text);
+	/* the live sums alone give the same: the totals need no continuity */
+	text = render_full(&l, NULL, 0, NULL);
+	assert_has(text, "ctprof_utime_seconds_total{pcomm=\"app\"} 0.95\n");
+	free(text);
+	/* the process exits: its last total is its departed total */
+	TASK_STEP(&l, app_c3, app_p3, 20 * SEC);
+	text = render_loop(&l);
+	assert_has(text, "ctprof_utime_seconds_total{pcomm=\"app\"} 0.95\n");
+	assert_has(text, "ctprof_stime_seconds_total{pcomm=\"app\"} 0.12\n");
+	assert_has(text, "ctprof_run_time_seconds_total{pcomm=\"app\"} 0.65\n");
+	assert_has(text, "ctprof_threads{pcomm=\"app\"} 0\n");
+	assert_has(text, "ctprof_utime_seconds_total{pcomm=\"db\"} 0.07\n");
+	free(text);
+	loop_release(&l);
+}
+
+static void test_process_total_tgid_reuse(void **state)
+{
+	(void)state;
+	static const struct task c1[] = { { 100, 100, 1, "app", "app", "/", 30, 0 } };
+	static const struct process_cpu p1[] = { { 100, 1, 40, 0 } };
+	static const struct task c2[] = { { 100, 100, 9, "app", "app", "/", 3, 0 } };
+	static const struct process_cpu p2[] = { { 100, 9, 3, 0 } };
+	struct loop l;
+	loop_init(&l, 60 * SEC);
+	TASK_STEP(&l, c1, p1, 0);
+	TASK_STEP(&l, c2, p2, SEC);
+	/* another process under the same tgid: the old one's 40 departed, plus 3 */
+	expect_line(&l, "ctprof_utime_seconds_total{pcomm=\"app\"} 0.43\n");
+	loop_release(&l);
+}
+
+static void test_comm_axis_keeps_thread_sums(void **state)
+{
+	(void)state;
+	struct loop l;
+	loop_init(&l, 60 * SEC);
+	l.group.axes[0] = GROUP_AXIS_COMM;
+	l.group.naxes = 1;
+	TASK_STEP(&l, app_c1, app_p1, 0);
+	expect_line(&l, "ctprof_utime_seconds_total{comm=\"worker\"} 0.5\n");
+	TASK_STEP(&l, app_c2, app_p2, 10 * SEC);
+	char *text = render_loop(&l);
+	/* thread 101's last captured 20, as before process totals */
+	assert_has(text, "ctprof_utime_seconds_total{comm=\"app\"} 0.12\n"
+			 "ctprof_utime_seconds_total{comm=\"db\"} 0.06\n"
+			 "ctprof_utime_seconds_total{comm=\"worker\"} 0.53\n");
+	free(text);
+	loop_release(&l);
+	/* without process totals pcomm groups are thread sums too */
+	loop_init(&l, 60 * SEC);
+	TASK_STEP_NO_TOTALS(&l, app_c1, 0);
+	expect_line(&l, "ctprof_utime_seconds_total{pcomm=\"app\"} 0.6\n");
+	TASK_STEP_NO_TOTALS(&l, app_c2, 10 * SEC);
+	expect_line(&l, "ctprof_utime_seconds_total{pcomm=\"app\"} 0.65\n");
+	loop_release(&l);
+}
+
+/* Thread 300 ("svc") leads; 30 ticks of reaped threads are in every total. */
+static void test_process_in_several_groups(void **state)
+{
+	(void)state;
+	static const struct task c1[] = { { 300, 300, 1, "svc", "svc", "/a", 10, 0 },
+					  { 301, 300, 1, "svc", "svc", "/a", 20, 0 },
+					  { 302, 300, 1, "svc", "svc", "/b", 40, 0 } };
+	static const struct process_cpu p1[] = { { 300, 1, 100, 0 } };
+	/* 301 exits after 5 more ticks */
+	static const struct task c2[] = { { 300, 300, 1, "svc", "svc", "/a", 11, 0 },
+					  { 302, 300, 1, "svc", "svc", "/b", 45, 0 } };
+	static const struct process_cpu p2[] = { { 300, 1, 111, 0 } };
+	/* 302 moves to /a */
+	static const struct task c3[] = { { 300, 300, 1, "svc", "svc", "/a", 12, 0 },
+					  { 302, 300, 1, "svc", "svc", "/a", 46, 0 } };
+	static const struct process_cpu p3[] = { { 300, 1, 113, 0 } };
+	/* the leader moves to /c, 302 stays */
+	static const struct task c4[] = { { 300, 300, 1, "svc", "svc", "/c", 13, 0 },
+					  { 302, 300, 1, "svc", "svc", "/a", 47, 0 } };
+	static const struct process_cpu p4[] = { { 300, 1, 115, 0 } };
+	static const struct task c5[] = { { 9, 9, 1, "x", "x", "/x", 0, 0 } };
+	static const struct process_cpu p5[] = { { 9, 1, 0, 0 } };
+	struct loop l;
+	loop_init(&l, 60 * SEC);
+	l.group.axes[0] = GROUP_AXIS_CGROUP;
+	l.group.naxes = 1;
+	TASK_STEP(&l, c1, p1, 0);
+	/* the leader's group has the total less what /b's thread has */
+	char *text = render_loop(&l);
+	assert_has(text, "ctprof_utime_seconds_total{cgroup=\"/a\"} 0.6\n"
+			 "ctprof_utime_seconds_total{cgroup=\"/b\"} 0.4\n");
+	free(text);
+	TASK_STEP(&l, c2, p2, SEC);
+	text = render_loop(&l);
+	assert_has(text, "ctprof_utime_seconds_total{cgroup=\"/a\"} 0.66\n"
+			 "ctprof_utime_seconds_total{cgroup=\"/b\"} 0.45\n");
+	free(text);
+	/* /b keeps the 45 its thread ran there; /a now counts the whole total */
+	TASK_STEP(&l, c3, p3, 2 * SEC);
+	text = render_loop(&l);
+	assert_has(text, "ctprof_utime_seconds_total{cgroup=\"/a\"} 1.13\n"
+			 "ctprof_utime_seconds_total{cgroup=\"/b\"} 0.45\n");
+	free(text);
+	/* /a keeps the 113 less 302's 46 (counted live again: 47); /c: 115 - 47 */
+	TASK_STEP(&l, c4, p4, 3 * SEC);
+	text = render_loop(&l);
+	assert_has(text, "ctprof_utime_seconds_total{cgroup=\"/a\"} 1.14\n"
+			 "ctprof_utime_seconds_total{cgroup=\"/b\"} 0.45\n"
+			 "ctprof_utime_seconds_total{cgroup=\"/c\"} 0.68\n");
+	free(text);
+	/* the process exits: every group keeps what it last had */
+	TASK_STEP(&l, c5, p5, 4 * SEC);
+	text = render_loop(&l);
+	assert_has(text, "ctprof_utime_seconds_total{cgroup=\"/a\"} 1.14\n"
+			 "ctprof_utime_seconds_total{cgroup=\"/b\"} 0.45\n"
+			 "ctprof_utime_seconds_total{cgroup=\"/c\"} 0.68\n");
+	free(text);
+	loop_release(&l);
+}
+
+static void test_process_total_without_leader(void **state)
+{
+	(void)state;
+	/* the leader is not in the capture: its lowest tid present is home */
+	static const struct task c1[] = { { 402, 400, 1, "p", "p", "/x", 10, 0 },
+					  { 401, 400, 1, "p", "p", "/y", 20, 0 } };
+	static const struct process_cpu p1[] = { { 400, 1, 100, 0 } };
+	struct loop l;
+	loop_init(&l, 60 * SEC);
+	l.group.axes[0] = GROUP_AXIS_CGROUP;
+	l.group.naxes = 1;
+	TASK_STEP(&l, c1, p1, 0);
+	char *text = render_loop(&l);
+	assert_has(text, "ctprof_utime_seconds_total{cgroup=\"/x\"} 0.1\n"
+			 "ctprof_utime_seconds_total{cgroup=\"/y\"} 0.9\n");
+	free(text);
+	loop_release(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -520,6 +754,11 @@ int main(void)
 		cmocka_unit_test(test_series_limit_folds_smallest),
 		cmocka_unit_test(test_series_limit_with_departed),
 		cmocka_unit_test(test_other_axes_rejected),
+		cmocka_unit_test(test_process_total_keeps_exited_cpu),
+		cmocka_unit_test(test_process_total_tgid_reuse),
+		cmocka_unit_test(test_comm_axis_keeps_thread_sums),
+		cmocka_unit_test(test_process_in_several_groups),
+		cmocka_unit_test(test_process_total_without_leader),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

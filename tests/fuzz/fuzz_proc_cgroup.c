@@ -1,0 +1,7 @@
+/* fuzz_proc_cgroup.c - proc_parse_cgroup (/proc/<tid>/cgroup) on arbitrary text. */
+#include "fuzz_thread.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	return fuzz_thread_file(data, size, proc_parse_cgroup);
+}
