@@ -26,8 +26,10 @@ for bin in "$build"/tests/test_*; do
 	[ -x "$bin" ] || continue
 	name=$(basename "$bin")
 	out="$log/$name.out"
+	t0=$SECONDS
 	timeout 300 "$bin" >"$out" 2>&1
 	rc=$?
+	echo "$name: $((SECONDS - t0)) s" >>"$log/times"
 	read -r p f < <(count_cmocka "$out")
 	passed=$((passed + p)); failed=$((failed + f))
 	cat "$out"
@@ -46,8 +48,10 @@ for t in tests/integration/*.sh; do
 	name=$(basename "$t" .sh)
 	out="$log/$name.out"
 	echo "== $name"
+	t0=$SECONDS
 	timeout 300 bash "$t" >"$out" 2>&1
 	rc=$?
+	echo "$name: $((SECONDS - t0)) s" >>"$log/times"
 	cat "$out"
 	p=$(grep -c '^ok - ' "$out")
 	f=$(grep -c '^not ok - ' "$out")
@@ -60,6 +64,8 @@ for t in tests/integration/*.sh; do
 	fi
 done
 
+echo "== time per test"
+sort -t: -k2 -n -r "$log/times" | head -n 12
 if [ ${#failed_names[@]} -gt 0 ]; then
 	echo "failed: ${failed_names[*]}"
 fi

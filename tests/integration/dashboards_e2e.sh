@@ -10,14 +10,16 @@
 # real value each), must return at least one series and no error.
 #
 # So that every panel has data on this host: a redis-server (which links
-# jemalloc) for the jemalloc panels, kernel.task_delayacct=1 while the test
-# runs (restored after; needs root and no other ctprof test running on the
-# host, since the sysctl is global; else the delay queries are skipped with
-# the reason; CTPROF_TEST_DELAYACCT=0 never touches it), and a small Python process doing O_DIRECT reads and
+# jemalloc) for the jemalloc panels; kernel.task_delayacct=1 while the test
+# runs (restored after; it needs root and no other ctprof test running on
+# the host, since the sysctl is global; CTPROF_TEST_DELAYACCT=0 never
+# touches it); and a small Python process doing O_DIRECT reads and
 # copy-on-write faults so the blkio and wpcopy per-delay rules have delays.
-# A recording rule may come back empty only when this host provably lacks
-# its input (the family is not exported, or its denominator did not move in
-# the window); that is reported as a skip with the reason.
+# A query or recording rule may come back empty only when this host
+# provably lacks its input: a metric the registry gates on an unavailable
+# source (or, for the delays but cpu's, task_delayacct off) is not
+# exported, or a rule's denominator did not move in the window. That is a
+# skip with the reason; any other empty result fails.
 set -u
 . "$CTPROF_TOP/tests/lib.sh"
 PY=/usr/bin/python3

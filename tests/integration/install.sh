@@ -48,7 +48,8 @@ check_eq "PREFIX=/usr: ExecStart follows the prefix" "ExecStart=/usr/bin/ctprof-
 man="$dest/usr/local/share/man/man1/ctprof-exporter.1"
 if command -v groff >/dev/null 2>&1; then
 	check_eq "man page formats without warnings" "" "$(groff -t -man -ww -z "$man" 2>&1)"
-	text=$(groff -man -Tascii -rLL=1000n "$man" 2>/dev/null | col -b | tr -s ' \t\n' ' ')
+	# Plain text (-P-cbu: no overstriking), lines long enough never to wrap a flag.
+	text=$(groff -man -Tascii -rLL=1000n -P-cbu "$man" 2>/dev/null | tr -s ' \t\n' ' ')
 	missing=""
 	for flag in $("$CTPROF_BUILD/ctprof-exporter" --help 2>&1 | grep -oE -- '--(\[no-\])?[a-z][a-z0-9._-]*[a-zA-Z]'); do
 		case $text in *"$flag"*) ;; *) missing="$missing $flag" ;; esac
