@@ -48,6 +48,7 @@ struct continuity {
 struct credit {
 	char *labels[GROUP_AXES_MAX];
 	const struct thread_state *t;
+	const struct thread_state *now; /* set: only the families t lost, below */
 	bool cpu_given;
 	uint64_t cpu[CPU_FIELDS];
 };
@@ -102,7 +103,9 @@ static void row_credit(const struct continuity *c, struct continuity_row *row,
 		uint64_t v;
 		if (k->cpu_given && c->cpu_field[s] >= 0)
 			v = k->cpu[c->cpu_field[s]];
-		else if (k->t && thread_measured(k->t, m->measured))
+		else if (k->t && thread_measured(k->t, m->measured) &&
+			 (!k->now || (m->measured != MEASURED_ALWAYS &&
+				      !thread_measured(k->now, m->measured))))
 			v = thread_field_u64(k->t, m->field);
 		else
 			continue;
@@ -204,6 +207,36 @@ static int group_moved(const struct thread_state *now, char *const was[],
 	return 0;
 }
 
+/* A measured family of p that now is not measured for (see credit_lost). */
+static bool lost_measurement(const struct thread_state *p, const struct thread_state *now)
+{
+	for (int m = MEASURED_CPU_DELAY; m <= MEASURED_JEMALLOC; m++)
+		if (thread_measured(p, (enum measured_family)m) &&
+		    !thread_measured(now, (enum measured_family)m))
+			return true;
+	return false;
+}
+
+/*
+ * p stays in its group but a family measured for it is not any more (its
+ * taskstats query raced its exit, say): the live sum dropped those values,
+ * so they go to the departed totals, or the group's counter would fall.
+ */
+static int credit_lost(struct credits *cr, const struct thread_state *p,
+		       const struct thread_state *now, const struct group_options *o)
+{
+	struct credit *k = &cr->v[cr->len];
+	if (!lost_measurement(p, now))
+		return 0;
+	if (group_thread_labels(p, o, k->labels))
+		return -ENOMEM;
+	k->t = p;
+	k->now = now;
+	k->cpu_given = false;
+	cr->len++;
+	return 0;
+}
+
 /*
  * Credit p (a thread of prev) to its group when it left (now NULL) or now
  * sits in another group. Names unchanged means the group is unchanged.
@@ -216,7 +249,7 @@ static int credit_thread(struct credits *cr, const struct thread_state *p,
 	struct credit *k = &cr->v[cr->len];
 	bool moved = true;
 	if (now && same_names(p, now))
-		return 0;
+		return credit_lost(cr, p, now, o);
 	if (group_thread_labels(p, o, k->labels))
 		return -ENOMEM;
 	if (now && group_moved(now, k->labels, o, &moved)) {
@@ -225,9 +258,10 @@ static int credit_thread(struct credits *cr, const struct thread_state *p,
 	}
 	if (!moved) {
 		group_labels_free(k->labels);
-		return 0;
+		return credit_lost(cr, p, now, o);
 	}
 	k->t = p;
+	k->now = NULL;
 	k->cpu_given = covered;
 	memset(k->cpu, 0, sizeof(k->cpu));
 	cr->len++;

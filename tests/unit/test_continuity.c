@@ -295,6 +295,40 @@ static void test_measured_family(void **state)
 	loop_release(&l);
 }
 
+/*
+ * A thread measured in one capture and walked but not measured in the next
+ * (its taskstats query raced its exit): its last measured values stay in
+ * the group, and are not credited twice when it is gone.
+ */
+static void test_lost_measurement_keeps_counter(void **state)
+{
+	(void)state;
+	static const struct spec c[] = { { 50, 1, "d", SEC }, { 51, 1, "d", SEC } };
+	struct loop l;
+	struct ctprof_snapshot s;
+	loop_init(&l, 60 * SEC);
+	snap_of(&s, c, 2);
+	for (size_t i = 0; i < 2; i++) {
+		s.threads[i].taskstats_measured = s.threads[i].cpu_delay_active = true;
+		s.threads[i].cpu_delay_total_ns = 3000 * (i + 1);
+	}
+	loop_step(&l, &s, 0);
+	expect_line(&l, "ctprof_cpu_delay_seconds_total{pcomm=\"d\"} 0.000009\n");
+	/* 51 is still walked, but its query failed: the live sum lost 6000 */
+	snap_of(&s, c, 2);
+	s.threads[0].taskstats_measured = s.threads[0].cpu_delay_active = true;
+	s.threads[0].cpu_delay_total_ns = 4000;
+	loop_step(&l, &s, SEC);
+	expect_line(&l, "ctprof_cpu_delay_seconds_total{pcomm=\"d\"} 0.00001\n");
+	/* 51 is gone: its unmeasured last capture adds nothing more */
+	snap_of(&s, c, 1);
+	s.threads[0].taskstats_measured = s.threads[0].cpu_delay_active = true;
+	s.threads[0].cpu_delay_total_ns = 5000;
+	loop_step(&l, &s, 2 * SEC);
+	expect_line(&l, "ctprof_cpu_delay_seconds_total{pcomm=\"d\"} 0.000011\n");
+	loop_release(&l);
+}
+
 /* ---- churn: 30 captures against a model ---- */
 
 #define CHURN_THREADS 60
@@ -584,40 +618,46 @@ static const struct process_cpu app_p2[] = { { 100, 1, 95, 12 }, { 200, 1, 6, 0 
 static const struct task app_c3[] = { { 200, 200, 1, "db", "db", "/b", 7, 0 } };
 static const struct process_cpu app_p3[] = { { 200, 1, 7, 0 } };
 
+/* The last capture renders every line of the NULL-terminated list. */
+static void expect_lines(const struct loop *l, const struct continuity *c, ...)
+{
+	char *text = render_full(l, c, 0, NULL);
+	va_list ap;
+	va_start(ap, c);
+	for (const char *line; (line = va_arg(ap, const char *));)
+		assert_has(text, line);
+	va_end(ap);
+	free(text);
+}
+
 static void test_process_total_keeps_exited_cpu(void **state)
 {
 	(void)state;
 	struct loop l;
 	loop_init(&l, 60 * SEC);
 	TASK_STEP(&l, app_c1, app_p1, 0);
-	char *text = render_loop(&l);
 	/* the process total, with the thread reaped before c1 */
-	assert_has(text, "ctprof_utime_seconds_total{pcomm=\"app\"} 0.65\n");
-	assert_has(text, "ctprof_stime_seconds_total{pcomm=\"app\"} 0.07\n");
-	free(text);
+	expect_lines(&l, l.c, "ctprof_utime_seconds_total{pcomm=\"app\"} 0.65\n",
+		     "ctprof_stime_seconds_total{pcomm=\"app\"} 0.07\n", NULL);
 	TASK_STEP(&l, app_c2, app_p2, 10 * SEC);
-	text = render_loop(&l);
-	/* exactly the new total, not 12 + 33 + the 20 thread 101 had at c1 */
-	assert_has(text, "ctprof_utime_seconds_total{pcomm=\"app\"} 0.95\n");
-	assert_has(text, "ctprof_stime_seconds_total{pcomm=\"app\"} 0.12\n");
-	assert_has(text, "ctprof_utime_seconds_total{pcomm=\"db\"} 0.06\n");
-	/* counters without a process total credit the exited thread's last value */
-	assert_has(text, "ctprof_run_time_seconds_total{pcomm=\"app\"} 0.65\n");
-	assert_has(text, "ctprof_threads{pcomm=\"app\"} 2\n");
-	free(text);
+	/*
+	 * exactly the new total, not 12 + 33 + the 20 thread 101 had at c1;
+	 * counters without a process total credit that 20 (run_time)
+	 */
+	expect_lines(&l, l.c, "ctprof_utime_seconds_total{pcomm=\"app\"} 0.95\n",
+		     "ctprof_stime_seconds_total{pcomm=\"app\"} 0.12\n",
+		     "ctprof_utime_seconds_total{pcomm=\"db\"} 0.06\n",
+		     "ctprof_run_time_seconds_total{pcomm=\"app\"} 0.65\n",
+		     "ctprof_threads{pcomm=\"app\"} 2\n", NULL);
 	/* the live sums alone give the same: the totals need no continuity */
-	text = render_full(&l, NULL, 0, NULL);
-	assert_has(text, "ctprof_utime_seconds_total{pcomm=\"app\"} 0.95\n");
-	free(text);
+	expect_lines(&l, NULL, "ctprof_utime_seconds_total{pcomm=\"app\"} 0.95\n", NULL);
 	/* the process exits: its last total is its departed total */
 	TASK_STEP(&l, app_c3, app_p3, 20 * SEC);
-	text = render_loop(&l);
-	assert_has(text, "ctprof_utime_seconds_total{pcomm=\"app\"} 0.95\n");
-	assert_has(text, "ctprof_stime_seconds_total{pcomm=\"app\"} 0.12\n");
-	assert_has(text, "ctprof_run_time_seconds_total{pcomm=\"app\"} 0.65\n");
-	assert_has(text, "ctprof_threads{pcomm=\"app\"} 0\n");
-	assert_has(text, "ctprof_utime_seconds_total{pcomm=\"db\"} 0.07\n");
-	free(text);
+	expect_lines(&l, l.c, "ctprof_utime_seconds_total{pcomm=\"app\"} 0.95\n",
+		     "ctprof_stime_seconds_total{pcomm=\"app\"} 0.12\n",
+		     "ctprof_run_time_seconds_total{pcomm=\"app\"} 0.65\n",
+		     "ctprof_threads{pcomm=\"app\"} 0\n",
+		     "ctprof_utime_seconds_total{pcomm=\"db\"} 0.07\n", NULL);
 	loop_release(&l);
 }
 
@@ -647,12 +687,10 @@ static void test_comm_axis_keeps_thread_sums(void **state)
 	TASK_STEP(&l, app_c1, app_p1, 0);
 	expect_line(&l, "ctprof_utime_seconds_total{comm=\"worker\"} 0.5\n");
 	TASK_STEP(&l, app_c2, app_p2, 10 * SEC);
-	char *text = render_loop(&l);
 	/* thread 101's last captured 20, as before process totals */
-	assert_has(text, "ctprof_utime_seconds_total{comm=\"app\"} 0.12\n"
-			 "ctprof_utime_seconds_total{comm=\"db\"} 0.06\n"
-			 "ctprof_utime_seconds_total{comm=\"worker\"} 0.53\n");
-	free(text);
+	expect_line(&l, "ctprof_utime_seconds_total{comm=\"app\"} 0.12\n"
+			"ctprof_utime_seconds_total{comm=\"db\"} 0.06\n"
+			"ctprof_utime_seconds_total{comm=\"worker\"} 0.53\n");
 	loop_release(&l);
 	/* without process totals pcomm groups are thread sums too */
 	loop_init(&l, 60 * SEC);
@@ -661,6 +699,13 @@ static void test_comm_axis_keeps_thread_sums(void **state)
 	TASK_STEP_NO_TOTALS(&l, app_c2, 10 * SEC);
 	expect_line(&l, "ctprof_utime_seconds_total{pcomm=\"app\"} 0.65\n");
 	loop_release(&l);
+}
+
+static void loop_by_cgroup(struct loop *l)
+{
+	loop_init(l, 60 * SEC);
+	l->group.axes[0] = GROUP_AXIS_CGROUP;
+	l->group.naxes = 1;
 }
 
 /* Thread 300 ("svc") leads; 30 ticks of reaped threads are in every total. */
@@ -686,40 +731,28 @@ static void test_process_in_several_groups(void **state)
 	static const struct task c5[] = { { 9, 9, 1, "x", "x", "/x", 0, 0 } };
 	static const struct process_cpu p5[] = { { 9, 1, 0, 0 } };
 	struct loop l;
-	loop_init(&l, 60 * SEC);
-	l.group.axes[0] = GROUP_AXIS_CGROUP;
-	l.group.naxes = 1;
+	loop_by_cgroup(&l);
 	TASK_STEP(&l, c1, p1, 0);
 	/* the leader's group has the total less what /b's thread has */
-	char *text = render_loop(&l);
-	assert_has(text, "ctprof_utime_seconds_total{cgroup=\"/a\"} 0.6\n"
-			 "ctprof_utime_seconds_total{cgroup=\"/b\"} 0.4\n");
-	free(text);
+	expect_line(&l, "ctprof_utime_seconds_total{cgroup=\"/a\"} 0.6\n"
+			"ctprof_utime_seconds_total{cgroup=\"/b\"} 0.4\n");
 	TASK_STEP(&l, c2, p2, SEC);
-	text = render_loop(&l);
-	assert_has(text, "ctprof_utime_seconds_total{cgroup=\"/a\"} 0.66\n"
-			 "ctprof_utime_seconds_total{cgroup=\"/b\"} 0.45\n");
-	free(text);
+	expect_line(&l, "ctprof_utime_seconds_total{cgroup=\"/a\"} 0.66\n"
+			"ctprof_utime_seconds_total{cgroup=\"/b\"} 0.45\n");
 	/* /b keeps the 45 its thread ran there; /a now counts the whole total */
 	TASK_STEP(&l, c3, p3, 2 * SEC);
-	text = render_loop(&l);
-	assert_has(text, "ctprof_utime_seconds_total{cgroup=\"/a\"} 1.13\n"
-			 "ctprof_utime_seconds_total{cgroup=\"/b\"} 0.45\n");
-	free(text);
+	expect_line(&l, "ctprof_utime_seconds_total{cgroup=\"/a\"} 1.13\n"
+			"ctprof_utime_seconds_total{cgroup=\"/b\"} 0.45\n");
 	/* /a keeps the 113 less 302's 46 (counted live again: 47); /c: 115 - 47 */
 	TASK_STEP(&l, c4, p4, 3 * SEC);
-	text = render_loop(&l);
-	assert_has(text, "ctprof_utime_seconds_total{cgroup=\"/a\"} 1.14\n"
-			 "ctprof_utime_seconds_total{cgroup=\"/b\"} 0.45\n"
-			 "ctprof_utime_seconds_total{cgroup=\"/c\"} 0.68\n");
-	free(text);
+	expect_line(&l, "ctprof_utime_seconds_total{cgroup=\"/a\"} 1.14\n"
+			"ctprof_utime_seconds_total{cgroup=\"/b\"} 0.45\n"
+			"ctprof_utime_seconds_total{cgroup=\"/c\"} 0.68\n");
 	/* the process exits: every group keeps what it last had */
 	TASK_STEP(&l, c5, p5, 4 * SEC);
-	text = render_loop(&l);
-	assert_has(text, "ctprof_utime_seconds_total{cgroup=\"/a\"} 1.14\n"
-			 "ctprof_utime_seconds_total{cgroup=\"/b\"} 0.45\n"
-			 "ctprof_utime_seconds_total{cgroup=\"/c\"} 0.68\n");
-	free(text);
+	expect_line(&l, "ctprof_utime_seconds_total{cgroup=\"/a\"} 1.14\n"
+			"ctprof_utime_seconds_total{cgroup=\"/b\"} 0.45\n"
+			"ctprof_utime_seconds_total{cgroup=\"/c\"} 0.68\n");
 	loop_release(&l);
 }
 
@@ -731,14 +764,10 @@ static void test_process_total_without_leader(void **state)
 					  { 401, 400, 1, "p", "p", "/y", 20, 0 } };
 	static const struct process_cpu p1[] = { { 400, 1, 100, 0 } };
 	struct loop l;
-	loop_init(&l, 60 * SEC);
-	l.group.axes[0] = GROUP_AXIS_CGROUP;
-	l.group.naxes = 1;
+	loop_by_cgroup(&l);
 	TASK_STEP(&l, c1, p1, 0);
-	char *text = render_loop(&l);
-	assert_has(text, "ctprof_utime_seconds_total{cgroup=\"/x\"} 0.1\n"
-			 "ctprof_utime_seconds_total{cgroup=\"/y\"} 0.9\n");
-	free(text);
+	expect_line(&l, "ctprof_utime_seconds_total{cgroup=\"/x\"} 0.1\n"
+			"ctprof_utime_seconds_total{cgroup=\"/y\"} 0.9\n");
 	loop_release(&l);
 }
 
@@ -750,6 +779,7 @@ int main(void)
 		cmocka_unit_test(test_rename_credits_old_group),
 		cmocka_unit_test(test_empty_group_until_retention),
 		cmocka_unit_test(test_measured_family),
+		cmocka_unit_test(test_lost_measurement_keeps_counter),
 		cmocka_unit_test(test_churn_never_decreases),
 		cmocka_unit_test(test_series_limit_folds_smallest),
 		cmocka_unit_test(test_series_limit_with_departed),
