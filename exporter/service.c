@@ -15,7 +15,9 @@
 #include <zlib.h>
 
 #include "continuity.h"
+#include "families.h"
 #include "jemalloc_probe.h"
+#include "jemalloc_summary.h"
 #include "render.h"
 #include "self_metrics.h"
 #include "snapshot_file.h"
@@ -64,6 +66,27 @@ static struct served *served_ref(struct served *r)
 	return r;
 }
 
+/*
+ * Failures per tag: the prober keeps them, the snapshot's probe_summary has
+ * only the dominant one, so only the daemon can export them.
+ */
+static void render_probe_tags(const struct capture_service *s, const struct served *r,
+			      struct expo *e)
+{
+	const struct extra_family *f = &extra_families[FAMILY_PROBE_FAILURES];
+	char v[EXPO_VALUE_MAX];
+	if (!s->prober || !r->snap.probe_summary)
+		return;
+	expo_family(e, f->name, f->type, f->unit, f->help);
+	for (int t = 0; t < JM_TAG_COUNT; t++) {
+		if (t == JM_OK)
+			continue;
+		struct expo_label l = { "tag", jm_tag_name((enum jm_tag)t) };
+		expo_sample(e, f->name, &l, 1,
+			    expo_fmt_u64(v, jemalloc_prober_tag_count(s->prober, (enum jm_tag)t)));
+	}
+}
+
 /* One exposition: the snapshot's families, then the exporter's own. */
 static int render_body(struct capture_service *s, struct served *r, enum served_body b,
 		       bool *limited)
@@ -78,6 +101,7 @@ static int render_body(struct capture_service *s, struct served *r, enum served_
 	o.open_ended = true;
 	int rc = render_snapshot(&r->snap, &s->reg, &o, &r->text[b]);
 	struct expo e = { .out = &r->text[b], .format = o.format };
+	render_probe_tags(s, r, &e);
 	self_metrics_render(&e);
 	*limited = res.series_limited;
 	return rc ? rc : expo_finish(&e);

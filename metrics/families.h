@@ -97,6 +97,8 @@
 	  "Threads whose jemalloc counters were read in the last capture")                 \
 	X(PROBE_FAILED, "ctprof_probe_failed", GAUGE, "", "", "jemalloc probe",            \
 	  "jemalloc probe failures in the last capture (benign tags excluded)")            \
+	X(PROBE_FAILURES, "ctprof_probe_failures", GAUGE, "", "tag", "jemalloc probe",    \
+	  "jemalloc probe outcomes of the last capture by failure tag, benign ones included (the daemon only: a snapshot file does not carry them)") \
 	X(PROBE_DOMINANT, "ctprof_probe_dominant_failure_info", INFO, "", "tag",           \
 	  "jemalloc probe", "The most frequent jemalloc probe failure tag")                \
 	X(PROBE_PRIVILEGE, "ctprof_probe_privilege_dominant", GAUGE, "", "", "jemalloc probe", \

@@ -108,6 +108,10 @@ out=$(promtool check metrics <"$work/live.prom" 2>&1)
 check_eq "live: promtool check metrics is silent" "0:" "$?:$out"
 check_match "live: this shell's group" '^ctprof_threads\{pcomm="bash"\} [0-9]+$' \
 	"$(grep '^ctprof_threads{pcomm="bash"}' "$work/live.prom")"
+check_match "live: probe failures per tag (benign not-found counted)" \
+	'^ctprof_probe_failures\{tag="jemalloc-not-found"\} [1-9][0-9]*$' \
+	"$(grep '^ctprof_probe_failures{tag="jemalloc-not-found"}' "$work/live.prom")"
+check_eq "live: one series per failure tag (ktstr's 14 tags and jemalloc-layout-unknown)" 15 "$(grep -c '^ctprof_probe_failures{' "$work/live.prom")"
 check_match "live: startup line names the sources" 'msg="host sources".*schedstats=' "$(cat "$work/live.log")"
 curl -s "$base/snapshot.ctprof.zst" -o "$work/live.ctprof.zst"
 check_match "live: the download reads back" '^threads: [0-9]+$' \
