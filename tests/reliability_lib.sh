@@ -42,10 +42,10 @@ sanitizer_report() {
 # start_churn DIR: tests/jemalloc/churn (jemalloc, threads that keep coming
 # and going) in the background; sets $churn_pid once it is ready. Its stdin
 # is a FIFO this shell holds open on fd 8 (each byte written, "printf p >&8",
-# gets a "pong" line in DIR/churn.out): when the test ends for any reason, the target reads
-# EOF and exits by itself. It runs under a subshell that waits for it with
-# its own stderr closed off, so a SIGKILL from a test is not reported as a
-# killed job (the target's stderr is still the test's).
+# gets a "pong" line in DIR/churn.out): when the test ends for any reason,
+# the target reads EOF and exits by itself. It runs under a subshell that
+# waits for it with its own stderr closed off, so a SIGKILL from a test is
+# not reported as a killed job (the target's stderr is still the test's).
 start_churn() {
 	rm -f "$1/churn.in" "$1/churn.pid"
 	mkfifo "$1/churn.in"
@@ -53,8 +53,8 @@ start_churn() {
 	("$CTPROF_BUILD/tests/jemalloc/churn" <"$1/churn.in" >"$1/churn.out" 2>&9 &
 	 echo $! >"$1/churn.pid"
 	 wait) 2>/dev/null &
-	exec 9>&-
 	churn_wrapper=$!
+	exec 9>&-
 	exec 8>"$1/churn.in"
 	for _ in $(seq 100); do [ -s "$1/churn.pid" ] && break; sleep 0.01; done
 	churn_pid=$(cat "$1/churn.pid")

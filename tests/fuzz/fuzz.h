@@ -35,18 +35,17 @@ static inline char *fuzz_text(const uint8_t *data, size_t size)
 }
 
 /*
- * Split the next field off [*p, end) at sep: a malloc'd NUL-terminated
- * copy, or NULL when the input is used up. Lets one input carry several
- * independent strings (headers, file contents).
+ * Split the next field off *p (up to end) at sep: a malloc'd NUL-terminated
+ * copy, or NULL once the input is used up (*p is then NULL). Lets one input
+ * carry several independent strings (headers, file contents).
  */
 static inline char *fuzz_field(const uint8_t **p, const uint8_t *end, uint8_t sep)
 {
-	if (*p > end)
+	if (!*p)
 		return NULL;
 	const uint8_t *q = memchr(*p, sep, (size_t)(end - *p));
-	size_t n = q ? (size_t)(q - *p) : (size_t)(end - *p);
-	char *s = fuzz_text(*p, n);
-	*p += n + 1; /* past end when there was no separator */
+	char *s = fuzz_text(*p, q ? (size_t)(q - *p) : (size_t)(end - *p));
+	*p = q ? q + 1 : NULL;
 	return s;
 }
 

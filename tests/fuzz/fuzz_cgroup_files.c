@@ -22,20 +22,19 @@ static const char *const files[] = {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int dirfd = -1;
-	const uint8_t *p = data, *end = data + size;
 	struct strbuf buf = STRBUF_INIT;
 	struct cgroup_stats cg;
-	size_t written = 0;
+	size_t written = 0, off = 0;
 
 	if (dirfd < 0 && (dirfd = open(fuzz_scratch_dir(), O_RDONLY | O_DIRECTORY)) < 0)
 		abort();
-	while (written < NFILES && p <= end) {
-		const uint8_t *q = memchr(p, '\0', (size_t)(end - p));
-		size_t n = q ? (size_t)(q - p) : (size_t)(end - p);
-		if (fuzz_write_at(dirfd, files[written], p, n))
+	while (written < NFILES && off <= size) {
+		const uint8_t *q = memchr(data + off, '\0', size - off);
+		size_t n = q ? (size_t)(q - (data + off)) : size - off;
+		if (fuzz_write_at(dirfd, files[written], data + off, n))
 			abort();
 		written++;
-		p += n + 1;
+		off += n + 1;
 	}
 	cgroup_stats_init(&cg);
 	cgroup_stats_read(dirfd, "/", &cg, &buf);

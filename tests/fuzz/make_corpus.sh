@@ -16,29 +16,26 @@ fx=tests/fixtures
 rm -rf "$c"
 mkdir -p "$c"
 
-# seed NAME FILE...: copy each readable, non-empty FILE as NAME/<n>.
-seed() {
-	local name=$1 n
-	shift
+# add KIND NAME ARG...: one seed per ARG in corpus/NAME/, numbered on from
+# what is there: KIND "file" copies each readable, non-empty file (as <n>),
+# "text" writes each string with its backslash escapes (as t<n>).
+add() {
+	local kind=$1 name=$2 n
+	shift 2
 	mkdir -p "$c/$name"
 	n=$(ls "$c/$name" | wc -l)
-	for f in "$@"; do
-		[ -s "$f" ] || continue
-		cp "$f" "$c/$name/$n"
+	for a in "$@"; do
+		if [ "$kind" = file ]; then
+			[ -s "$a" ] || continue
+			cp "$a" "$c/$name/$n"
+		else
+			printf '%b' "$a" >"$c/$name/t$n"
+		fi
 		n=$((n + 1))
 	done
 }
-# text NAME STRING...: one seed per string.
-text() {
-	local name=$1 n
-	shift
-	mkdir -p "$c/$name"
-	n=$(ls "$c/$name" | wc -l)
-	for s in "$@"; do
-		printf '%b' "$s" >"$c/$name/t$n"
-		n=$((n + 1))
-	done
-}
+seed() { add file "$@"; }
+text() { add text "$@"; }
 
 for f in stat status io sched schedstat cgroup; do
 	name=$f

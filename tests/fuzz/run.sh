@@ -4,7 +4,9 @@
 # (tests/fuzz/corpus/<name>), the crash reproducers kept as regression
 # inputs (tests/fuzz/regress/<name>, every one replayed first) and what
 # earlier runs found (BUILD/fuzz-corpus/<name>, where new inputs go, so
-# the checked-in seeds stay as written). A crash, leak, sanitizer report or
+# the checked-in seeds stay as written). With FUZZ_FRESH=1 (the brief runs
+# of `make test`) that directory starts empty each time, so a run costs the
+# same however long earlier runs were. A crash, leak, sanitizer report or
 # a hang beyond 10 s on one input fails the harness; its reproducer is left
 # in BUILD/fuzz-artifacts/<name>/ - fix the parser, then move the file to
 # tests/fuzz/regress/<name>/.
@@ -35,6 +37,7 @@ fi
 one() {
 	local name=$1 bin="$build/fuzz/fuzz_$1"
 	local work="$build/fuzz-corpus/$1" art="$build/fuzz-artifacts/$1/" log
+	[ "${FUZZ_FRESH:-0}" = 1 ] && work="$build/fuzz-fresh/$1" && rm -rf "$work"
 	local dirs=("$work" "tests/fuzz/corpus/$1")
 	[ -d "tests/fuzz/regress/$1" ] && dirs+=("tests/fuzz/regress/$1")
 	mkdir -p "$work" "$art"
@@ -46,7 +49,7 @@ one() {
 	"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$art" "${dirs[@]}" >"$log" 2>&1
 	local rc=$? runs
-	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)
 	if [ $rc -eq 0 ]; then
 		echo "ok - fuzz $name: ${runs:-?} runs in ${secs}s, corpus $(ls "$work" | wc -l) new"
 		return 0

@@ -5,9 +5,10 @@
 # first time one is traced send SIGNAL to VICTIM: the target itself
 # (SIGKILL: "a ptrace target killed mid-probe") or the exporter (SIGTERM:
 # "SIGTERM during a capture"). Prints "hit" (acted while a thread was
-# traced) or "miss" (the scrape ended first; then nothing is sent), and
+# traced) or "miss" (the scrape ended first; then nothing is sent),
 # "scrape CODE" ("error" when the connection broke, as it may when the
-# exporter was told to stop).
+# exporter was told to stop) and, from the page that capture produced,
+# "probe_failed N" and "probe_failures TAG=N..." (the non-zero tags).
 #
 # usage: probe_race.py URL TARGET_PID VICTIM_PID SIGNAL
 import os
@@ -44,7 +45,7 @@ def main():
     def scrape():
         try:
             with urllib.request.urlopen(url, timeout=60) as r:
-                r.read()
+                result["body"] = r.read().decode(errors="replace")
                 result["code"] = str(r.status)
         except urllib.error.HTTPError as e:
             result["code"] = str(e.code)
@@ -62,6 +63,14 @@ def main():
     t.join()
     print("hit" if hit else "miss")
     print("scrape", result.get("code", "error"))
+    failed, tags = "missing", []
+    for line in result.get("body", "").splitlines():
+        if line.startswith("ctprof_probe_failed "):
+            failed = line.split()[1]
+        elif line.startswith("ctprof_probe_failures{") and not line.endswith(" 0"):
+            tags.append(line.split('"')[1] + "=" + line.split()[-1])
+    print("probe_failed", failed)
+    print("probe_failures", " ".join(tags))
 
 
 main()
