@@ -52,15 +52,12 @@ static void add_hints(struct strbuf *sb, const struct ctprof_snapshot *s)
 
 static void add_sources(struct strbuf *sb, const struct ctprof_snapshot *s)
 {
-	static const char *const names[SOURCE_COUNT] = {
-		"sched_info", "schedstats", "sched_core", "sched_ext", "io_accounting",
-		"taskstats", "delayacct", "xacct", "jemalloc", "smaps_rollup", "psi",
-	};
 	bool avail[SOURCE_COUNT];
 	render_sources(s, avail);
 	strbuf_adds(sb, "<h2>Sources on this host</h2>\n<ul>\n");
 	for (int i = 0; i < SOURCE_COUNT; i++)
-		strbuf_addf(sb, "<li>%s: %s</li>\n", names[i], avail[i] ? "yes" : "no");
+		strbuf_addf(sb, "<li>%s: %s</li>\n", render_source_name((enum render_source)i),
+			    avail[i] ? "yes" : "no");
 	strbuf_adds(sb, "</ul>\n");
 }
 

@@ -36,6 +36,11 @@ static const char *const source_names[SOURCE_COUNT] = {
 	[SOURCE_PSI] = "psi",
 };
 
+const char *render_source_name(enum render_source src)
+{
+	return source_names[src];
+}
+
 /* The source behind each GATE_* bit, in bit order. */
 static const enum render_source gate_sources[GATE_COUNT] = {
 	SOURCE_SCHED_INFO, SOURCE_SCHEDSTATS,  SOURCE_SCHED_CORE, SOURCE_SCHED_EXT,

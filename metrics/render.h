@@ -72,6 +72,9 @@ enum render_source {
 	SOURCE_COUNT
 };
 
+/* "sched_info", "schedstats", ...: the source label values. */
+const char *render_source_name(enum render_source src);
+
 /* Which sources the snapshot shows the host has (see render.c). */
 void render_sources(const struct ctprof_snapshot *s, bool avail[SOURCE_COUNT]);
 
