@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "capture_walk.h"
 #include "cgroup_stats.h"
 #include "host_context.h"
 #include "jemalloc_probe.h"
@@ -27,11 +28,6 @@
 #include "task_read.h"
 #include "taskstats.h"
 
-struct id_list {
-	uint32_t *ids;
-	size_t len;
-};
-
 /* Everything one capture shares: roots as fds, the buffer, the tally. */
 struct capture_run {
 	int proc_fd;
@@ -39,170 +35,14 @@ struct capture_run {
 	int cgroup_fd; /* -1 when unavailable */
 	bool live;
 	struct strbuf buf;
-	struct strbuf name; /* pcomm of the current process */
-	struct parse_tally tally;
 	const char *procfs;
 	struct jemalloc_prober *jemalloc; /* NULL: the probe does not run */
 	bool jemalloc_owned;
-	struct taskstats_pass taskstats; /* every walked tid, queried after the walk */
+	struct taskstats_pass taskstats;
+	struct walk_totals totals;
 	struct ctprof_snapshot *snap;
 	const struct capture_options *opt;
 };
-
-static int cmp_id(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-/* Numeric (> 0) entries of dirfd/sub, ascending. A missing dir is empty. */
-static int list_ids(int dirfd, const char *sub, struct id_list *out)
-{
-	out->ids = NULL;
-	out->len = 0;
-	int fd = openat(dirfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return 0;
-	}
-	size_t cap = 0;
-	int rc = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		uint32_t id;
-		if (!parse_u32(e->d_name, &id) || !id || e->d_name[0] == '+')
-			continue;
-		if (out->len == cap) {
-			size_t ncap = cap ? cap * 2 : 256;
-			uint32_t *p = realloc(out->ids, ncap * sizeof(*p));
-			if (!p) {
-				rc = -ENOMEM;
-				break;
-			}
-			out->ids = p;
-			cap = ncap;
-		}
-		out->ids[out->len++] = id;
-	}
-	closedir(d);
-	if (out->len)
-		qsort(out->ids, out->len, sizeof(*out->ids), cmp_id);
-	return rc;
-}
-
-static int replace_str(char **dst, const char *src)
-{
-	char *s = strdup(src);
-	if (!s)
-		return -ENOMEM;
-	free(*dst);
-	*dst = s;
-	return 0;
-}
-
-/* Trimmed comm of dirfd into dst (empty when unreadable). */
-static int read_comm(int dirfd, struct strbuf *scratch, char **dst)
-{
-	return replace_str(dst, read_trimmed_at(dirfd, "comm", scratch) ?
-					"" : scratch->buf);
-}
-
-/* Read one tid; a thread the ghost filter drops leaves no trace. */
-static int capture_tid(struct capture_run *run, int pfd, uint32_t tgid,
-		       uint32_t tid)
-{
-	char path[32];
-	struct thread_state t;
-	int rc = thread_state_init(&t);
-	if (rc)
-		return rc;
-	run->tally.tids_walked++;
-	t.tid = tid;
-	t.tgid = tgid;
-	snprintf(path, sizeof(path), "task/%u", tid);
-	int tfd = open_dir_at(pfd, path);
-	if (tfd >= 0) {
-		struct task_read_ctx ctx = { &run->buf, &run->tally, run->live,
-					     !run->opt->no_smaps };
-		rc = read_comm(tfd, &run->buf, &t.comm);
-		if (!rc)
-			rc = task_read(tfd, &t, &ctx);
-		close(tfd);
-	}
-	if (!rc)
-		rc = replace_str(&t.pcomm, run->name.buf);
-	if (rc)
-		goto out_release;
-	/* Ghost: the tid exited between readdir and the reads. */
-	bool ghost = !*t.comm && !t.start_time_clock_ticks;
-	/* Taskstats counts ghosts too (the seed does): they are walked tids. */
-	rc = taskstats_pass_note(&run->taskstats, tid,
-				 ghost ? TASKSTATS_NO_THREAD : run->snap->nthreads);
-	if (rc)
-		goto out_release;
-	if (ghost) {
-		parse_tally_discard(&run->tally);
-		goto out_release;
-	}
-	parse_tally_commit(&run->tally);
-	if (run->jemalloc)
-		jemalloc_prober_read_thread(run->jemalloc, &t);
-	return snapshot_push_thread(run->snap, &t);
-out_release:
-	thread_state_release(&t);
-	return rc;
-}
-
-/*
- * The process's own stat, parsed as a thread's (one stat parser): its
- * utime and stime include the threads it has reaped, which no thread's
- * stat shows. Read after the threads, so it covers what they showed. A
- * stat without a start time (field 22, after utime and stime) is not
- * recorded; a failed read is not tallied, as parse_summary counts
- * per-thread files only.
- */
-static int capture_process_cpu(struct capture_run *run, int pfd, uint32_t tgid)
-{
-	struct thread_state t;
-	int rc;
-	if (read_file_at(pfd, "stat", &run->buf))
-		return 0;
-	if ((rc = thread_state_init(&t)))
-		return rc;
-	rc = proc_parse_stat(run->buf.buf, &t);
-	if (!rc && t.start_time_clock_ticks) {
-		struct process_cpu p = { tgid, t.start_time_clock_ticks, t.utime_clock_ticks,
-					 t.stime_clock_ticks };
-		rc = snapshot_add_process(run->snap, &p);
-	}
-	thread_state_release(&t);
-	return rc;
-}
-
-static int capture_tgid(struct capture_run *run, uint32_t tgid)
-{
-	char name[16];
-	snprintf(name, sizeof(name), "%u", tgid);
-	int pfd = open_dir_at(run->proc_fd, name);
-	if (pfd < 0)
-		return 0; /* exited since the listing */
-	strbuf_reset(&run->name);
-	if (read_trimmed_at(pfd, "comm", &run->name))
-		strbuf_reset(&run->name);
-	struct id_list tids;
-	size_t before = run->snap->nthreads;
-	int rc = list_ids(pfd, "task", &tids);
-	for (size_t i = 0; !rc && i < tids.len; i++)
-		rc = capture_tid(run, pfd, tgid, tids.ids[i]);
-	free(tids.ids);
-	if (!rc && run->snap->nthreads > before)
-		rc = capture_process_cpu(run, pfd, tgid);
-	close(pfd);
-	return rc;
-}
 
 /* Phase 1 of the jemalloc probe: attach every process before the walk. */
 static int jemalloc_begin(struct capture_run *run, const uint32_t *tgids, size_t n,
@@ -214,21 +54,94 @@ static int jemalloc_begin(struct capture_run *run, const uint32_t *tgids, size_t
 				     n, host_wide);
 }
 
+/*
+ * The files another source covers here. Only on the running kernel (a
+ * synthetic tree's files need not agree with each other): stat's comm,
+ * state and thread count stand for comm's and status's; with a taskstats
+ * reply, its counters stand for schedstat (delay accounting built in) and
+ * status's context switches (affinity comes from the syscall). io stays a
+ * file: taskstats rounds its counters down to a multiple of 1024.
+ */
+static void plan_sources(const struct capture_run *run, struct walk_plan *plan)
+{
+	const struct capture_options *o = run->opt;
+	if (!run->live || o->sources == CAPTURE_SOURCES_FILES)
+		return;
+	unsigned supplies = taskstats_pass_supplies(&run->taskstats);
+	plan->skip = TASK_SKIP_COMM;
+	if (supplies & TASKSTATS_SUPPLIES_CSW)
+		plan->skip |= TASK_SKIP_STATUS;
+	if (supplies & TASKSTATS_SUPPLIES_SCHEDSTAT)
+		plan->skip |= TASK_SKIP_SCHEDSTAT;
+	plan->supplies = supplies;
+	plan->cgroup_per_process = run->cgroup_fd >= 0;
+}
+
+/* Default walkers: one per online CPU, at most four. */
+static unsigned walk_workers(const struct capture_options *o)
+{
+	if (o->workers)
+		return o->workers;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	return cpus < 1 ? 1 : cpus > 4 ? 4 : (unsigned)cpus;
+}
+
+static int walk_tgids(struct capture_run *run, const uint32_t *tgids, size_t n)
+{
+	struct walk_plan plan = { .proc_fd = run->proc_fd,
+				  .cgroup_fd = run->cgroup_fd,
+				  .live = run->live,
+				  .smaps = !run->opt->no_smaps,
+				  .taskstats = &run->taskstats };
+	plan_sources(run, &plan);
+	return capture_walk(&plan, tgids, n, walk_workers(run->opt), run->snap,
+			    &run->totals);
+}
+
+/* Phase 2 of the jemalloc probe: on this thread, the tracer of phase 1. */
+static void jemalloc_read_threads(struct capture_run *run)
+{
+	if (!run->jemalloc)
+		return;
+	for (size_t i = 0; i < run->snap->nthreads; i++)
+		jemalloc_prober_read_thread(run->jemalloc, &run->snap->threads[i]);
+}
+
 static int capture_threads(struct capture_run *run, int32_t pid)
 {
-	if (pid > 0) {
-		uint32_t one = (uint32_t)pid;
-		int rc = jemalloc_begin(run, &one, 1, false);
-		return rc ? rc : capture_tgid(run, one);
-	}
-	struct id_list tgids;
-	int rc = list_ids(run->proc_fd, ".", &tgids);
+	struct id_list tgids = { 0 };
+	uint32_t one = (uint32_t)pid;
+	int rc = 0;
+	if (pid > 0)
+		tgids = (struct id_list){ &one, 1 };
+	else
+		rc = capture_list_ids(run->proc_fd, ".", &tgids);
 	if (!rc)
-		rc = jemalloc_begin(run, tgids.ids, tgids.len, true);
-	for (size_t i = 0; !rc && i < tgids.len; i++)
-		rc = capture_tgid(run, tgids.ids[i]);
-	free(tgids.ids);
+		rc = jemalloc_begin(run, tgids.ids, tgids.len, pid <= 0);
+	if (!rc)
+		rc = walk_tgids(run, tgids.ids, tgids.len);
+	if (!rc)
+		jemalloc_read_threads(run);
+	if (pid <= 0)
+		free(tgids.ids);
 	return rc;
+}
+
+/* The walk's summaries; taskstats's only when it was asked for. */
+static int capture_summaries(struct capture_run *run)
+{
+	struct ctprof_snapshot *s = run->snap;
+	if (run->taskstats.enabled) {
+		s->taskstats_summary = malloc(sizeof(*s->taskstats_summary));
+		if (!s->taskstats_summary)
+			return -ENOMEM;
+		*s->taskstats_summary = run->totals.taskstats;
+	}
+	if (run->jemalloc && !(s->probe_summary = jemalloc_prober_end(run->jemalloc)))
+		return -ENOMEM;
+	if (!(s->parse_summary = parse_tally_summary(&run->totals.tally)))
+		return -ENOMEM;
+	return 0;
 }
 
 /* Stats once per distinct non-empty cgroup path of the captured threads. */
@@ -252,6 +165,26 @@ static int capture_cgroups(struct capture_run *run)
 			return -ENOMEM;
 	}
 	return 0;
+}
+
+bool capture_sources_parse(const char *s, enum capture_sources *out)
+{
+	if (!strcmp(s, "auto"))
+		*out = CAPTURE_SOURCES_AUTO;
+	else if (!strcmp(s, "files"))
+		*out = CAPTURE_SOURCES_FILES;
+	else
+		return false;
+	return true;
+}
+
+bool capture_workers_parse(const char *s, unsigned *out)
+{
+	uint32_t n;
+	if (!parse_u32(s, &n) || n < 1 || n > CAPTURE_WORKERS_MAX)
+		return false;
+	*out = n;
+	return true;
 }
 
 bool capture_procfs_is_live(const char *path)
@@ -308,7 +241,6 @@ int ctprof_capture(const struct capture_options *o, struct ctprof_snapshot *out,
 	const char *procfs = o->procfs ? o->procfs : "/proc";
 	struct capture_run run = { .sys_fd = -1, .cgroup_fd = -1, .snap = out, .opt = o };
 	strbuf_init(&run.buf);
-	strbuf_init(&run.name);
 	int rc = run.proc_fd = open_dir_at(AT_FDCWD, procfs);
 	if (rc < 0) {
 		strbuf_addf(err, "cannot open procfs root %s: %s", procfs,
@@ -332,11 +264,7 @@ int ctprof_capture(const struct capture_options *o, struct ctprof_snapshot *out,
 	if (!rc)
 		rc = capture_threads(&run, o->pid);
 	if (!rc)
-		taskstats_pass_finish(&run.taskstats, out);
-	if (!rc && run.jemalloc && !(out->probe_summary = jemalloc_prober_end(run.jemalloc)))
-		rc = -ENOMEM;
-	if (!rc && !(out->parse_summary = parse_tally_summary(&run.tally)))
-		rc = -ENOMEM;
+		rc = capture_summaries(&run);
 	if (!rc && !o->no_cgroup)
 		rc = capture_cgroups(&run);
 	if (!rc)
@@ -348,11 +276,9 @@ int ctprof_capture(const struct capture_options *o, struct ctprof_snapshot *out,
 	if (run.sys_fd >= 0)
 		close(run.sys_fd);
 	close(run.proc_fd);
-	taskstats_pass_release(&run.taskstats);
 	if (run.jemalloc_owned)
 		jemalloc_prober_free(run.jemalloc);
 out_release:
 	strbuf_release(&run.buf);
-	strbuf_release(&run.name);
 	return rc < 0 ? rc : 0;
 }

@@ -17,6 +17,17 @@
 
 struct jemalloc_prober;
 
+/* Upper bound of the walker pool: procfs does not love wide fan-out. */
+#define CAPTURE_WORKERS_MAX 16u
+
+/* Which files a capture reads. */
+enum capture_sources {
+	/* Per field the cheapest source the host offers (taskstats, stat). */
+	CAPTURE_SOURCES_AUTO,
+	/* Every field from its own file, as the seed reads it. */
+	CAPTURE_SOURCES_FILES,
+};
+
 struct capture_options {
 	const char *procfs;   /* NULL: /proc */
 	const char *sysfs;    /* NULL: /sys */
@@ -29,6 +40,8 @@ struct capture_options {
 	bool no_psi;          /* skip host PSI */
 	bool no_sched_ext;    /* skip sched_ext sysfs */
 	bool no_host;         /* skip host context */
+	enum capture_sources sources;
+	unsigned workers;     /* walker threads; 0: one per CPU, at most 4 */
 	/* Kept across captures (a daemon's); NULL: a temporary one per capture. */
 	struct jemalloc_prober *jemalloc;
 };
@@ -40,6 +53,10 @@ struct capture_options {
  */
 int ctprof_capture(const struct capture_options *o, struct ctprof_snapshot *out,
 		   struct strbuf *err);
+
+/* Flag values: "auto" or "files"; a whole number 1..16 of walkers. */
+bool capture_sources_parse(const char *s, enum capture_sources *out);
+bool capture_workers_parse(const char *s, unsigned *out);
 
 /* Whether path is the running kernel's procfs root (same dev and inode). */
 bool capture_procfs_is_live(const char *path);

@@ -47,6 +47,15 @@ void parse_tally_commit(struct parse_tally *t)
 	parse_tally_discard(t);
 }
 
+void parse_tally_add(struct parse_tally *dst, const struct parse_tally *src)
+{
+	dst->tids_walked = sat_add(dst->tids_walked, src->tids_walked);
+	for (int f = 0; f < PARSE_FILE_COUNT; f++)
+		dst->failures[f] = sat_add(dst->failures[f], src->failures[f]);
+	dst->negative_dotted_values =
+		sat_add(dst->negative_dotted_values, src->negative_dotted_values);
+}
+
 void parse_tally_discard(struct parse_tally *t)
 {
 	memset(t->pending_failures, 0, sizeof(t->pending_failures));

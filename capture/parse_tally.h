@@ -36,6 +36,8 @@ void parse_tally_record_failure(struct parse_tally *t, enum parse_file f);
 void parse_tally_record_negative(struct parse_tally *t, uint64_t n);
 void parse_tally_commit(struct parse_tally *t);
 void parse_tally_discard(struct parse_tally *t);
+/* dst += src's committed counts (one walker's tally into the capture's). */
+void parse_tally_add(struct parse_tally *dst, const struct parse_tally *src);
 /* The snapshot's parse_summary; NULL on ENOMEM. */
 struct parse_summary *parse_tally_summary(const struct parse_tally *t);
 

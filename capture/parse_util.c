@@ -8,12 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool is_ascii_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
-	       c == '\v';
-}
-
 void trim_span(const char *s, size_t *start, size_t *end)
 {
 	while (*start < *end && is_ascii_space(s[*start]))

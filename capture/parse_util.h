@@ -13,7 +13,12 @@
 
 #include "snapshot.h"
 
-bool is_ascii_space(char c);
+/* Inline: trimming runs it on every byte of every padded /proc key. */
+static inline bool is_ascii_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+	       c == '\v';
+}
 /* Narrow [*start, *end) of s to exclude ASCII whitespace on both sides. */
 void trim_span(const char *s, size_t *start, size_t *end);
 /* Trim in place: returns a pointer into s, terminates the trimmed end. */

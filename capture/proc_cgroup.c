@@ -10,21 +10,21 @@
 #include "parse_util.h"
 #include "proc_task.h"
 
-int proc_parse_cgroup(char *text, struct thread_state *t)
+char *proc_cgroup_v2_path(char *text)
 {
 	char *cursor = text, *line;
 	while ((line = next_line(&cursor))) {
 		if (strncmp(line, "0::", 3))
 			continue;
 		char *path = trim_inplace(line + 3);
-		if (!*path)
-			continue;
-		char *copy = strdup(path);
-		if (!copy)
-			return -ENOMEM;
-		free(t->cgroup);
-		t->cgroup = copy;
-		return 0;
+		if (*path)
+			return path;
 	}
-	return 0;
+	return NULL;
+}
+
+int proc_parse_cgroup(char *text, struct thread_state *t)
+{
+	char *path = proc_cgroup_v2_path(text);
+	return path ? snapshot_set_string(&t->cgroup, path) : 0;
 }

@@ -7,6 +7,7 @@
  * counted so the parse summary can report it.
  */
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "parse_util.h"
@@ -28,41 +29,48 @@ struct sched_values {
 	{ key, offsetof(struct thread_state, field), fmt }
 #define SCHED_SLEEP_SUM ((size_t)-1)
 
-static const struct {
+/* In strcmp order: looked up by bsearch, ~25 lines x ~25 keys per thread. */
+static const struct sched_key {
 	const char *key;
 	size_t offset; /* in struct thread_state, or SCHED_SLEEP_SUM */
 	enum sched_value_format format;
 } sched_keys[] = {
-	SCHED_KEY("nr_wakeups", nr_wakeups, SCHED_PLAIN),
-	SCHED_KEY("nr_wakeups_local", nr_wakeups_local, SCHED_PLAIN),
-	SCHED_KEY("nr_wakeups_remote", nr_wakeups_remote, SCHED_PLAIN),
-	SCHED_KEY("nr_wakeups_sync", nr_wakeups_sync, SCHED_PLAIN),
-	SCHED_KEY("nr_wakeups_migrate", nr_wakeups_migrate, SCHED_PLAIN),
-	SCHED_KEY("nr_wakeups_affine", nr_wakeups_affine, SCHED_PLAIN),
-	SCHED_KEY("nr_wakeups_affine_attempts", nr_wakeups_affine_attempts,
-		  SCHED_PLAIN),
-	SCHED_KEY("nr_migrations", nr_migrations, SCHED_PLAIN),
-	SCHED_KEY("nr_forced_migrations", nr_forced_migrations, SCHED_PLAIN),
+	SCHED_KEY("block_max", block_max, SCHED_DOTTED),
+	SCHED_KEY("core_forceidle_sum", core_forceidle_sum, SCHED_DOTTED),
+	SCHED_KEY("exec_max", exec_max, SCHED_DOTTED),
+	SCHED_KEY("iowait_count", iowait_count, SCHED_PLAIN),
+	SCHED_KEY("iowait_sum", iowait_sum, SCHED_DOTTED),
 	SCHED_KEY("nr_failed_migrations_affine", nr_failed_migrations_affine,
-		  SCHED_PLAIN),
-	SCHED_KEY("nr_failed_migrations_running", nr_failed_migrations_running,
 		  SCHED_PLAIN),
 	SCHED_KEY("nr_failed_migrations_hot", nr_failed_migrations_hot,
 		  SCHED_PLAIN),
-	SCHED_KEY("wait_count", wait_count, SCHED_PLAIN),
-	SCHED_KEY("iowait_count", iowait_count, SCHED_PLAIN),
-	SCHED_KEY("wait_sum", wait_sum, SCHED_DOTTED),
-	SCHED_KEY("wait_max", wait_max, SCHED_DOTTED),
+	SCHED_KEY("nr_failed_migrations_running", nr_failed_migrations_running,
+		  SCHED_PLAIN),
+	SCHED_KEY("nr_forced_migrations", nr_forced_migrations, SCHED_PLAIN),
+	SCHED_KEY("nr_migrations", nr_migrations, SCHED_PLAIN),
+	SCHED_KEY("nr_wakeups", nr_wakeups, SCHED_PLAIN),
+	SCHED_KEY("nr_wakeups_affine", nr_wakeups_affine, SCHED_PLAIN),
+	SCHED_KEY("nr_wakeups_affine_attempts", nr_wakeups_affine_attempts,
+		  SCHED_PLAIN),
+	SCHED_KEY("nr_wakeups_local", nr_wakeups_local, SCHED_PLAIN),
+	SCHED_KEY("nr_wakeups_migrate", nr_wakeups_migrate, SCHED_PLAIN),
+	SCHED_KEY("nr_wakeups_remote", nr_wakeups_remote, SCHED_PLAIN),
+	SCHED_KEY("nr_wakeups_sync", nr_wakeups_sync, SCHED_PLAIN),
 	SCHED_KEY("sleep_max", sleep_max, SCHED_DOTTED),
-	SCHED_KEY("block_max", block_max, SCHED_DOTTED),
-	SCHED_KEY("iowait_sum", iowait_sum, SCHED_DOTTED),
-	SCHED_KEY("exec_max", exec_max, SCHED_DOTTED),
+	SCHED_KEY("slice", fair_slice_ns, SCHED_PLAIN),
 	SCHED_KEY("slice_max", slice_max, SCHED_DOTTED),
-	SCHED_KEY("core_forceidle_sum", core_forceidle_sum, SCHED_DOTTED),
 	SCHED_KEY("sum_block_runtime", block_sum, SCHED_DOTTED),
 	{ "sum_sleep_runtime", SCHED_SLEEP_SUM, SCHED_DOTTED },
-	SCHED_KEY("slice", fair_slice_ns, SCHED_PLAIN),
+	SCHED_KEY("wait_count", wait_count, SCHED_PLAIN),
+	SCHED_KEY("wait_max", wait_max, SCHED_DOTTED),
+	SCHED_KEY("wait_sum", wait_sum, SCHED_DOTTED),
 };
+#define SCHED_NKEYS (sizeof(sched_keys) / sizeof(sched_keys[0]))
+
+static int sched_key_cmp(const void *key, const void *entry)
+{
+	return strcmp(key, ((const struct sched_key *)entry)->key);
+}
 
 /* Parse one value; returns 1 if it was a negative dotted value. */
 static unsigned sched_store(struct sched_values *sv, size_t k, const char *value)
@@ -101,10 +109,9 @@ static unsigned sched_line(struct sched_values *sv, const char *key,
 	}
 	const char *dot = strrchr(key, '.');
 	const char *short_key = dot ? dot + 1 : key;
-	for (size_t k = 0; k < sizeof(sched_keys) / sizeof(sched_keys[0]); k++)
-		if (!strcmp(short_key, sched_keys[k].key))
-			return sched_store(sv, k, value);
-	return 0;
+	const struct sched_key *k = bsearch(short_key, sched_keys, SCHED_NKEYS,
+					    sizeof(*sched_keys), sched_key_cmp);
+	return k ? sched_store(sv, (size_t)(k - sched_keys), value) : 0;
 }
 
 unsigned proc_parse_sched(char *text, struct thread_state *t)

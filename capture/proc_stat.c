@@ -13,12 +13,14 @@
 
 /* proc(5) field numbers of the fields ctprof keeps. */
 enum {
+	STAT_STATE = 3,
 	STAT_MINFLT = 10,
 	STAT_MAJFLT = 12,
 	STAT_UTIME = 14,
 	STAT_STIME = 15,
 	STAT_PRIORITY = 18,
 	STAT_NICE = 19,
+	STAT_NUM_THREADS = 20,
 	STAT_STARTTIME = 22,
 	STAT_PROCESSOR = 39,
 	STAT_RT_PRIORITY = 40,
@@ -68,9 +70,25 @@ static int stat_set_policy(const char *tok, struct thread_state *t)
 	return 0;
 }
 
-/* Store one tail token by its proc(5) field number. */
-static int stat_field(int field, const char *tok, struct thread_state *t)
+/*
+ * The fields stat shares with status (State, Threads): the same kernel
+ * values (task_state_index, get_nr_threads), read here only when status is
+ * not read at all.
+ */
+static void stat_status_field(int field, const char *tok, struct thread_state *t)
 {
+	if (field == STAT_STATE && tok[0])
+		t->state = tok[0];
+	else if (field == STAT_NUM_THREADS)
+		stat_set_u64(tok, &t->nr_threads);
+}
+
+/* Store one tail token by its proc(5) field number. */
+static int stat_field(int field, const char *tok, struct thread_state *t,
+		      bool status_fields)
+{
+	if (status_fields)
+		stat_status_field(field, tok, t);
 	switch (field) {
 	case STAT_MINFLT: stat_set_u64(tok, &t->minflt); break;
 	case STAT_MAJFLT: stat_set_u64(tok, &t->majflt); break;
@@ -91,7 +109,24 @@ static int stat_field(int field, const char *tok, struct thread_state *t)
 	return 0;
 }
 
-int proc_parse_stat(char *text, struct thread_state *t)
+/*
+ * comm is what lies between the first '(' and the last ')': the kernel
+ * prints the same task name (proc_task_name, unescaped) into stat and comm.
+ */
+static int stat_set_comm(const char *text, const char *paren, struct thread_state *t)
+{
+	const char *open = strchr(text, '(');
+	if (!open || open > paren)
+		return 0;
+	char *comm = strndup(open + 1, (size_t)(paren - open - 1));
+	if (!comm)
+		return -ENOMEM;
+	free(t->comm);
+	t->comm = comm;
+	return 0;
+}
+
+static int parse_stat(char *text, struct thread_state *t, bool status_fields)
 {
 	char *nl = strchr(text, '\n');
 	if (nl)
@@ -99,13 +134,25 @@ int proc_parse_stat(char *text, struct thread_state *t)
 	char *paren = strrchr(text, ')');
 	if (!paren)
 		return 0;
+	if (status_fields && stat_set_comm(text, paren, t))
+		return -ENOMEM;
 	char *save = NULL;
 	int field = STAT_FIRST_TAIL;
 	for (char *tok = strtok_r(paren + 1, " \t\r\f\v", &save);
 	     tok && field <= STAT_POLICY;
 	     tok = strtok_r(NULL, " \t\r\f\v", &save), field++) {
-		if (stat_field(field, tok, t))
+		if (stat_field(field, tok, t, status_fields))
 			return -ENOMEM;
 	}
 	return 0;
+}
+
+int proc_parse_stat(char *text, struct thread_state *t)
+{
+	return parse_stat(text, t, false);
+}
+
+int proc_parse_stat_whole(char *text, struct thread_state *t)
+{
+	return parse_stat(text, t, true);
 }

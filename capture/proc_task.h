@@ -17,6 +17,12 @@
 
 /* stat: fields after the LAST ')'; policy stored by name. 0 / -ENOMEM. */
 int proc_parse_stat(char *text, struct thread_state *t);
+/*
+ * stat as the only source of what comm and status would give: also comm
+ * (between the first '(' and the last ')'), state (field 3) and nr_threads
+ * (field 20). The kernel prints the same values into all three files.
+ */
+int proc_parse_stat_whole(char *text, struct thread_state *t);
 /* "SCHED_OTHER" ... or "SCHED_UNKNOWN(<n>)"; buf must hold 32 bytes. */
 const char *sched_policy_name(int32_t policy, char buf[32]);
 
@@ -42,6 +48,8 @@ unsigned proc_parse_sched(char *text, struct thread_state *t);
 
 /* cgroup: the first "0::" line with a non-empty path. 0 / -ENOMEM. */
 int proc_parse_cgroup(char *text, struct thread_state *t);
+/* That path (trimmed, inside text), or NULL. */
+char *proc_cgroup_v2_path(char *text);
 
 /* smaps_rollup: "Key: <kB> kB" lines into a KiB map. 0 / -ENOMEM. */
 int proc_parse_smaps_rollup(char *text, struct kv_map *kib);

@@ -438,6 +438,16 @@ const struct thread_state *snapshot_find_thread(const struct ctprof_snapshot *s,
 	return NULL;
 }
 
+int snapshot_set_string(char **dst, const char *src)
+{
+	char *copy = strdup(src);
+	if (!copy)
+		return -ENOMEM;
+	free(*dst);
+	*dst = copy;
+	return 0;
+}
+
 int snapshot_push_thread(struct ctprof_snapshot *s, struct thread_state *t)
 {
 	if (array_reserve_one((void **)&s->threads, s->nthreads,

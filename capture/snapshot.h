@@ -272,6 +272,8 @@ struct cgroup_stats *snapshot_add_cgroup(struct ctprof_snapshot *s,
 					 const char *path);
 /* Move *t into the snapshot (t is left zeroed). 0 / -ENOMEM. */
 int snapshot_push_thread(struct ctprof_snapshot *s, struct thread_state *t);
+/* Replace the owned string *dst with a copy of src. 0 / -ENOMEM. */
+int snapshot_set_string(char **dst, const char *src);
 const struct cgroup_stats *snapshot_find_cgroup(const struct ctprof_snapshot *s,
 						const char *path);
 /* Add p, kept sorted by tgid (a present tgid is overwritten). 0 / -ENOMEM. */

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <linux/netlink.h>
 #include <linux/taskstats.h>
@@ -372,15 +373,30 @@ uint64_t taskstats_client_overruns(const struct taskstats_client *c)
 	"CAP_NET_ADMIN, and the seven resource delays need "                   \
 	"kernel.task_delayacct=1 (or the delayacct boot parameter)\n"
 
+static void record_self(void *arg, size_t index, int err,
+			const struct delay_stats *ds)
+{
+	(void)index;
+	(void)ds;
+	*(int *)arg = err;
+}
+
+/* Whether a GET of our own tid answers: it fails with EPERM without
+ * CAP_NET_ADMIN, and then the files are the only source. */
+static bool query_self(struct taskstats_client *c)
+{
+	uint32_t self = (uint32_t)gettid();
+	int err = -ENODATA;
+	return !taskstats_query_batch(c, &self, 1, 1, record_self, &err) && !err;
+}
+
 int taskstats_pass_begin(struct taskstats_pass *p, int procfs_fd,
 			 struct strbuf *buf)
 {
-	p->enabled = true;
-	p->summary = calloc(1, sizeof(*p->summary));
-	if (!p->summary)
-		return -ENOMEM;
+	struct taskstats_client *c = NULL;
 	struct strbuf why = STRBUF_INIT;
-	int rc = taskstats_client_open(&p->client, &why);
+	p->enabled = true;
+	int rc = taskstats_client_open(&c, &why);
 	if (rc && rc != -ENOMEM)
 		fprintf(stderr, TASKSTATS_WARNING, why.len ? why.buf : strerror(-rc));
 	strbuf_release(&why);
@@ -388,63 +404,78 @@ int taskstats_pass_begin(struct taskstats_pass *p, int procfs_fd,
 		return rc == -ENOMEM ? rc : 0;
 	/* The switches only qualify measured threads: probe when some can be. */
 	taskstats_active_probe(procfs_fd, &p->active, buf);
+	p->usable = query_self(c);
+	taskstats_client_close(c);
 	return 0;
 }
 
-int taskstats_pass_note(struct taskstats_pass *p, uint32_t tid, size_t thread)
+unsigned taskstats_pass_supplies(const struct taskstats_pass *p)
 {
-	if (!p->client)
+	if (!p->usable)
 		return 0;
-	if (p->len == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 1024;
-		uint32_t *tids = realloc(p->tids, cap * sizeof(*tids));
-		if (!tids)
-			return -ENOMEM;
-		p->tids = tids;
-		size_t *threads = realloc(p->threads, cap * sizeof(*threads));
-		if (!threads)
-			return -ENOMEM;
-		p->threads = threads;
-		p->cap = cap;
-	}
-	p->tids[p->len] = tid;
-	p->threads[p->len++] = thread;
-	return 0;
+	unsigned s = TASKSTATS_SUPPLIES_CSW;
+	if (p->active.cpu_delay)
+		s |= TASKSTATS_SUPPLIES_SCHEDSTAT;
+	return s;
 }
 
-struct pass_reply {
-	struct taskstats_pass *pass;
-	struct ctprof_snapshot *snap;
-};
+int taskstats_walker_open(struct taskstats_walker *w,
+			  const struct taskstats_pass *pass)
+{
+	struct strbuf why = STRBUF_INIT;
+	w->pass = pass;
+	int rc = pass->enabled ? taskstats_client_open(&w->client, &why) : 0;
+	strbuf_release(&why);
+	/* Begin already warned once for the capture. */
+	return rc == -ENOMEM ? rc : 0;
+}
 
-static void apply_reply(void *arg, size_t index, int err,
+static void store_reply(void *arg, size_t index, int err,
 			const struct delay_stats *ds)
 {
-	struct pass_reply *r = arg;
-	size_t thread = r->pass->threads[index];
-	taskstats_summary_record(r->pass->summary, err);
-	if (!err && thread < r->snap->nthreads)
-		taskstats_apply(&r->snap->threads[thread], ds, &r->pass->active);
+	struct taskstats_walker *w = arg;
+	taskstats_summary_record(&w->summary, err);
+	w->results[index].err = err;
+	if (!err)
+		w->results[index].ds = *ds;
 }
 
-void taskstats_pass_finish(struct taskstats_pass *p, struct ctprof_snapshot *snap)
+int taskstats_walker_query(struct taskstats_walker *w, const uint32_t *tids,
+			   size_t n)
 {
-	struct pass_reply r = { p, snap };
-	if (!p->enabled)
-		return;
+	if (n > w->cap) {
+		struct taskstats_result *r = realloc(w->results, n * sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		w->results = r;
+		w->cap = n;
+	}
+	for (size_t i = 0; i < n; i++)
+		w->results[i].err = -ENOTCONN;
 	/* A socket error is already counted, as "other", on every tid it hit. */
-	if (p->client)
-		taskstats_query_batch(p->client, p->tids, p->len,
-				      TASKSTATS_WINDOW, apply_reply, &r);
-	snap->taskstats_summary = p->summary;
-	p->summary = NULL;
+	if (w->client)
+		taskstats_query_batch(w->client, tids, n, TASKSTATS_WINDOW,
+				      store_reply, w);
+	return 0;
 }
 
-void taskstats_pass_release(struct taskstats_pass *p)
+void taskstats_walker_close(struct taskstats_walker *w)
 {
-	taskstats_client_close(p->client);
-	free(p->tids);
-	free(p->threads);
-	free(p->summary);
-	*p = (struct taskstats_pass){ 0 };
+	taskstats_client_close(w->client);
+	free(w->results);
+	*w = (struct taskstats_walker){ 0 };
+}
+
+static void add_saturating(uint64_t *dst, uint64_t v)
+{
+	*dst = *dst > UINT64_MAX - v ? UINT64_MAX : *dst + v;
+}
+
+void taskstats_summary_add(struct taskstats_summary *dst,
+			   const struct taskstats_summary *src)
+{
+	add_saturating(&dst->ok_count, src->ok_count);
+	add_saturating(&dst->eperm_count, src->eperm_count);
+	add_saturating(&dst->esrch_count, src->esrch_count);
+	add_saturating(&dst->other_err_count, src->other_err_count);
 }

@@ -7,8 +7,8 @@
  * sequence number; replies lost to a receive-buffer overrun are re-queried),
  * the reply parser and the version-aware struct taskstats decoder (pure
  * functions over bytes, usable on canned buffers), the ok/eperm/esrch/other
- * summary, and the capture pass that queries every walked tid once the walk
- * is done and applies the results to the kept threads.
+ * summary, and the capture pass: what the host offers (probed once) and a
+ * client per walker that queries one process's tids at a time.
  */
 #ifndef CTPROF_TASKSTATS_H
 #define CTPROF_TASKSTATS_H
@@ -46,11 +46,31 @@ struct delay_category {
 	uint64_t min_ns; /* 0: no event seen */
 };
 
-/* The seed's DelayStats: what one reply carries that a thread keeps. */
+/*
+ * What a reply carries exactly as a file gives it (schedstat's run time,
+ * status's context switches; the run delay and pcount are the CPU delay
+ * category): the same task_struct members, so the fast source plan reads
+ * them here instead. Its io counters are not: the kernel masks them to a
+ * multiple of 1024.
+ */
+struct task_counters {
+	uint64_t run_ns; /* cpu_run_virtual_total: se.sum_exec_runtime */
+	uint64_t nvcsw, nivcsw;
+};
+
+/* Which file-backed fields taskstats_apply also sets. */
+enum taskstats_supplies {
+	TASKSTATS_SUPPLIES_SCHEDSTAT = 1, /* run_time_ns, wait_time_ns, timeslices */
+	TASKSTATS_SUPPLIES_CSW = 2,       /* voluntary_csw, nonvoluntary_csw */
+};
+
+/* The seed's DelayStats (what one reply carries that a thread keeps), plus
+ * the counters the files also give. */
 struct delay_stats {
 	struct delay_category cat[TASKSTATS_NCAT];
 	uint64_t hiwater_rss_bytes; /* KiB x 1024, saturating */
 	uint64_t hiwater_vm_bytes;
+	struct task_counters counters;
 };
 
 /* Default window of the pipelined query, and its ceiling. */
@@ -80,9 +100,12 @@ int taskstats_parse_reply(const void *buf, size_t len, uint32_t tid,
 /* Count one query outcome (0 or -errno): 1 eperm, 3 esrch, else other. */
 void taskstats_summary_record(struct taskstats_summary *s, int err);
 
-/* The seed's apply_delay_stats: fields, taskstats_measured, active flags. */
+/*
+ * The seed's apply_delay_stats (fields, taskstats_measured, active flags),
+ * plus the file-backed fields named by supplies (TASKSTATS_SUPPLIES_*).
+ */
 void taskstats_apply(struct thread_state *t, const struct delay_stats *ds,
-		     const struct taskstats_active *active);
+		     const struct taskstats_active *active, unsigned supplies);
 
 /* ---- the client (taskstats.c) ------------------------------------------- */
 
@@ -120,30 +143,60 @@ uint64_t taskstats_client_overruns(const struct taskstats_client *c);
 
 /* ---- the capture pass (taskstats.c) ------------------------------------- */
 
-#define TASKSTATS_NO_THREAD SIZE_MAX
-
-/* Zero-initialise; begin, note each walked tid, finish, release. */
+/*
+ * What a capture knows of taskstats on this host, set once by begin and
+ * then only read (every walker shares it).
+ */
 struct taskstats_pass {
-	bool enabled;
-	struct taskstats_client *client; /* NULL: open failed, nothing queried */
+	bool enabled; /* asked for: a live capture, not switched off */
+	bool usable;  /* a client opened and a query of our own tid succeeded */
 	struct taskstats_active active;
-	uint32_t *tids;
-	size_t *threads; /* snapshot thread index, or TASKSTATS_NO_THREAD */
-	size_t len, cap;
-	struct taskstats_summary *summary;
 };
 
 /*
- * Open the client and probe the host's sub-family switches. A client that
- * cannot open leaves a one-line warning on stderr and an all-zero summary.
- * 0 / -ENOMEM.
+ * Open a client, probe the host's sub-family switches and query the
+ * caller's own tid. A client that cannot open leaves a one-line warning on
+ * stderr. 0 / -ENOMEM.
  */
 int taskstats_pass_begin(struct taskstats_pass *p, int procfs_fd,
 			 struct strbuf *buf);
-/* Record a walked tid (a ghost-filtered one with TASKSTATS_NO_THREAD). */
-int taskstats_pass_note(struct taskstats_pass *p, uint32_t tid, size_t thread);
-/* Query every noted tid, tally, apply, and hand the summary to snap. */
-void taskstats_pass_finish(struct taskstats_pass *p, struct ctprof_snapshot *snap);
-void taskstats_pass_release(struct taskstats_pass *p);
+
+/*
+ * The TASKSTATS_SUPPLIES_* fields a reply carries exactly as the files
+ * would on this host: none unless usable; the context switches; schedstat's
+ * when delay accounting is built in.
+ */
+unsigned taskstats_pass_supplies(const struct taskstats_pass *p);
+
+/* One query's outcome: err 0 with ds set, or -errno. */
+struct taskstats_result {
+	int err;
+	struct delay_stats ds;
+};
+
+/* One walker's own client (sockets are not shared across threads). */
+struct taskstats_walker {
+	const struct taskstats_pass *pass;
+	struct taskstats_client *client; /* NULL: nothing is queried */
+	struct taskstats_result *results; /* of the last query */
+	size_t cap;
+	struct taskstats_summary summary; /* every query this walker made */
+};
+
+/* Zero-initialise, then open (a failed open queries nothing). 0 / -ENOMEM. */
+int taskstats_walker_open(struct taskstats_walker *w,
+			  const struct taskstats_pass *pass);
+/*
+ * Query tids[0..n) pipelined; w->results[i] holds tid i's outcome, counted
+ * in w->summary. Without a client every result is -ENOTCONN, uncounted.
+ * 0 / -ENOMEM.
+ */
+int taskstats_walker_query(struct taskstats_walker *w, const uint32_t *tids,
+			   size_t n);
+void taskstats_walker_close(struct taskstats_walker *w);
+
+/* dst += src, saturating. */
+void taskstats_summary_add(struct taskstats_summary *dst,
+			   const struct taskstats_summary *src);
 
 #endif

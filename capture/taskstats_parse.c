@@ -25,6 +25,9 @@ struct category_offsets {
 struct stats_layout {
 	struct category_offsets cat[TASKSTATS_NCAT];
 	uint16_t hiwater_rss, hiwater_vm;
+	/* What the files also give: cpu_run_virtual_total and nvcsw (nivcsw
+	 * follows it). */
+	uint16_t run_ns, nvcsw;
 };
 
 /* Version 16 on (and every version below 15, as a prefix of it). */
@@ -41,6 +44,8 @@ static const struct stats_layout layout_v16 = {
 	},
 	.hiwater_rss = 200,
 	.hiwater_vm = 208,
+	.run_ns = 72,
+	.nvcsw = 272,
 };
 
 /*
@@ -63,6 +68,8 @@ static const struct stats_layout layout_v15 = {
 	},
 	.hiwater_rss = 248,
 	.hiwater_vm = 256,
+	.run_ns = 120,
+	.nvcsw = 320,
 };
 
 /* A short payload is an older kernel's struct: what it lacks reads 0. */
@@ -78,6 +85,15 @@ static uint64_t u64_at(const unsigned char *p, size_t len, size_t off)
 static uint64_t kib_to_bytes(uint64_t kib)
 {
 	return kib > UINT64_MAX / 1024 ? UINT64_MAX : kib * 1024;
+}
+
+/* Version 15 shifted these by 48 bytes with everything after cpu_delay. */
+static void decode_counters(const unsigned char *p, size_t len,
+			    const struct stats_layout *l, struct task_counters *c)
+{
+	c->run_ns = u64_at(p, len, l->run_ns);
+	c->nvcsw = u64_at(p, len, l->nvcsw);
+	c->nivcsw = u64_at(p, len, l->nvcsw + 8);
 }
 
 void taskstats_decode(const void *payload, size_t len, struct delay_stats *out)
@@ -96,6 +112,7 @@ void taskstats_decode(const void *payload, size_t len, struct delay_stats *out)
 	}
 	out->hiwater_rss_bytes = kib_to_bytes(u64_at(p, len, l->hiwater_rss));
 	out->hiwater_vm_bytes = kib_to_bytes(u64_at(p, len, l->hiwater_vm));
+	decode_counters(p, len, l, &out->counters);
 }
 
 /* NLMSG_ERROR: the kernel's negated errno; 0 is an ACK, not an answer. */
@@ -170,9 +187,32 @@ static void set_category(const struct delay_category *c, uint64_t *count,
 	*min_ns = c->min_ns;
 }
 
-void taskstats_apply(struct thread_state *t, const struct delay_stats *ds,
-		     const struct taskstats_active *active)
+/*
+ * The fields the fast source plan takes from taskstats instead of a file:
+ * the kernel reads the same task_struct members for both (schedstat:
+ * se.sum_exec_runtime, sched_info.run_delay and pcount; status: nvcsw and
+ * nivcsw). Not io: xacct_add_tsk masks read_char .. cancelled_write_bytes
+ * (syscall counts too) down to a multiple of 1024.
+ */
+static void apply_counters(struct thread_state *t, const struct delay_stats *ds,
+			   unsigned supplies)
 {
+	const struct task_counters *c = &ds->counters;
+	if (supplies & TASKSTATS_SUPPLIES_SCHEDSTAT) {
+		t->run_time_ns = c->run_ns;
+		t->wait_time_ns = ds->cat[TASKSTATS_CAT_CPU].total_ns;
+		t->timeslices = ds->cat[TASKSTATS_CAT_CPU].count;
+	}
+	if (supplies & TASKSTATS_SUPPLIES_CSW) {
+		t->voluntary_csw = c->nvcsw;
+		t->nonvoluntary_csw = c->nivcsw;
+	}
+}
+
+void taskstats_apply(struct thread_state *t, const struct delay_stats *ds,
+		     const struct taskstats_active *active, unsigned supplies)
+{
+	apply_counters(t, ds, supplies);
 #define TASKSTATS_APPLY_CAT(up, low)                                           \
 	set_category(&ds->cat[TASKSTATS_CAT_##up], &t->low##_delay_count,      \
 		     &t->low##_delay_total_ns, &t->low##_delay_max_ns,         \

@@ -25,6 +25,11 @@ const char config_usage[] =
 	"  --capture.mode=MODE         scrape (capture per scrape, default) or interval\n"
 	"  --capture.interval=DUR      interval mode period (default 15s)\n"
 	"  --capture.min-interval=DUR  scrape mode: reuse a capture younger than this (default 1s)\n"
+	"  --capture.workers=N         threads walking /proc per capture, 1..16 (default: one\n"
+	"                              per CPU, at most 4)\n"
+	"  --capture.sources=SRC       auto (default: taskstats and stat stand in for status,\n"
+	"                              schedstat and comm where they carry the same values)\n"
+	"                              or files (every field from its own procfs file)\n"
 	"  --group-by=AXES             comma list of pcomm, comm, cgroup, container (default\n"
 	"                              pcomm; container: labels pod_uid, container_id)\n"
 	"  --no-thread-normalize       group by literal names (no worker-{N} keys)\n"
@@ -52,6 +57,8 @@ enum config_opt {
 	OPT_MODE,
 	OPT_INTERVAL,
 	OPT_MIN_INTERVAL,
+	OPT_WORKERS,
+	OPT_SOURCES,
 	OPT_RETENTION,
 	OPT_MAX_SERIES,
 	OPT_PROCFS,
@@ -79,6 +86,8 @@ static const struct option config_options[] = {
 	{ "capture.mode", required_argument, NULL, OPT_MODE },
 	{ "capture.interval", required_argument, NULL, OPT_INTERVAL },
 	{ "capture.min-interval", required_argument, NULL, OPT_MIN_INTERVAL },
+	{ "capture.workers", required_argument, NULL, OPT_WORKERS },
+	{ "capture.sources", required_argument, NULL, OPT_SOURCES },
 	{ "group.retention", required_argument, NULL, OPT_RETENTION },
 	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
 	{ "path.procfs", required_argument, NULL, OPT_PROCFS },
@@ -213,6 +222,15 @@ static int apply_option(struct exporter_config *c, int id, const char *arg, char
 	case OPT_MIN_INTERVAL:
 		if (parse_duration_ns(arg, &c->min_interval_ns))
 			return BAD("--capture.min-interval: not a duration like 1s: '%s'", arg);
+		return 0;
+	case OPT_WORKERS:
+		if (!capture_workers_parse(arg, &c->capture.workers))
+			return BAD("--capture.workers: expected 1..%u, got '%s'",
+				   CAPTURE_WORKERS_MAX, arg);
+		return 0;
+	case OPT_SOURCES:
+		if (!capture_sources_parse(arg, &c->capture.sources))
+			return BAD("--capture.sources: expected auto or files, got '%s'", arg);
 		return 0;
 	case OPT_RETENTION:
 		return apply_duration("--group.retention", arg, &c->retention_ns, err, errlen);

@@ -24,8 +24,13 @@ static const char usage_text[] =
 	"commands:\n"
 	"  capture -o FILE [--pid N] [--path.procfs DIR] [--path.sysfs DIR]\n"
 	"          [--path.cgroupfs DIR] [--no-taskstats] [--no-jemalloc]\n"
+	"          [--sources auto|files] [--workers N]\n"
 	"      Capture every thread of the host (or of process N) into FILE,\n"
 	"      a zstd-compressed ktstr ctprof snapshot (.ctprof.zst).\n"
+	"      --sources files reads every field from its own procfs file\n"
+	"      (default auto: taskstats and stat stand in where they carry the\n"
+	"      same values); --workers N walks with N threads (default: one per\n"
+	"      CPU, at most 4).\n"
 	"  show FILE\n"
 	"      Print a readable summary of a snapshot.\n"
 	"  show FILE [--group-by pcomm|cgroup|comm|comm-exact|all] [table options]\n"
@@ -53,6 +58,8 @@ enum capture_opt {
 	OPT_PID,
 	OPT_NO_TASKSTATS,
 	OPT_NO_JEMALLOC,
+	OPT_SOURCES,
+	OPT_WORKERS,
 };
 
 static const struct option capture_options_long[] = {
@@ -63,6 +70,8 @@ static const struct option capture_options_long[] = {
 	{ "path.cgroupfs", required_argument, NULL, OPT_CGROUPFS },
 	{ "no-taskstats", no_argument, NULL, OPT_NO_TASKSTATS },
 	{ "no-jemalloc", no_argument, NULL, OPT_NO_JEMALLOC },
+	{ "sources", required_argument, NULL, OPT_SOURCES },
+	{ "workers", required_argument, NULL, OPT_WORKERS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -96,6 +105,15 @@ static int capture_parse_args(int argc, char **argv, struct capture_options *o,
 		case OPT_CGROUPFS: o->cgroupfs = optarg; break;
 		case OPT_NO_TASKSTATS: o->no_taskstats = true; break;
 		case OPT_NO_JEMALLOC: o->no_jemalloc = true; break;
+		case OPT_SOURCES:
+			if (!capture_sources_parse(optarg, &o->sources))
+				return usage_error("--sources: not auto or files: '%s'", optarg);
+			break;
+		case OPT_WORKERS:
+			if (!capture_workers_parse(optarg, &o->workers))
+				return usage_error("--workers: not a number from 1 to 16: '%s'",
+						   optarg);
+			break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		case ':': return usage_error("option '%s' needs a value", argv[optind - 1]);
 		default: return usage_error("unknown option '%s'", argv[optind - 1]);

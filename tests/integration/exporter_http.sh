@@ -121,6 +121,7 @@ check_eq "live: clean exit on SIGTERM" 0 "$exporter_status"
 
 # ---- bad flags: one line, exit 2 ----
 for args in "--bogus" "--web.max-requests=0" "--capture.mode=sometimes" "--capture.interval=soon" \
+	"--capture.workers=0" "--capture.workers=17" "--capture.workers=two" "--capture.sources=status" \
 	"--group-by=pid" "--log.level=loud" "--cgroup-flatten=[x" "--web.telemetry-path=metrics" "stray"; do
 	# shellcheck disable=SC2086
 	"$CTPROF_BUILD/ctprof-exporter" $args >/dev/null 2>"$work/err"

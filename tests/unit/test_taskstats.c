@@ -72,6 +72,9 @@ static const struct golden golden[] = {
 	{ "irq_delay_min", 552, 552, 8004 },
 	{ "hiwater_rss (KiB)", 200, 248, 9001 },
 	{ "hiwater_vm (KiB)", 208, 256, 9002 },
+	{ "cpu_run_virtual_total", 72, 120, 10001 },
+	{ "nvcsw", 272, 320, 10002 },
+	{ "nivcsw", 280, 328, 10003 },
 };
 #define NGOLDEN (sizeof(golden) / sizeof(golden[0]))
 #define NCATFIELDS (4 * TASKSTATS_NCAT)
@@ -79,7 +82,14 @@ static const struct golden golden[] = {
 /* What decoding golden[k] must give: KiB become bytes. */
 static uint64_t golden_decoded(size_t k)
 {
-	return k < NCATFIELDS ? golden[k].value : golden[k].value * 1024;
+	bool kib = k == NCATFIELDS || k == NCATFIELDS + 1;
+	return kib ? golden[k].value * 1024 : golden[k].value;
+}
+
+static uint64_t decoded_counter(const struct task_counters *c, size_t i)
+{
+	const uint64_t v[] = { c->run_ns, c->nvcsw, c->nivcsw };
+	return v[i];
 }
 
 static uint64_t decoded(const struct delay_stats *ds, size_t k)
@@ -88,6 +98,8 @@ static uint64_t decoded(const struct delay_stats *ds, size_t k)
 		return ds->hiwater_rss_bytes;
 	if (k == NCATFIELDS + 1)
 		return ds->hiwater_vm_bytes;
+	if (k > NCATFIELDS + 1)
+		return decoded_counter(&ds->counters, k - NCATFIELDS - 2);
 	const struct delay_category *c = &ds->cat[k / 4];
 	switch (k % 4) {
 	case 0:
@@ -585,7 +597,7 @@ static void apply_copies_every_field(void **state)
 	const struct taskstats_active on_off = { .cpu_delay = true,
 						 .delay_block = false,
 						 .xacct = true };
-	taskstats_apply(&t, &ds, &on_off);
+	taskstats_apply(&t, &ds, &on_off, 0);
 	assert_applied(&t);
 	assert_true(t.cpu_delay_active);
 	assert_false(t.delay_block_active);
@@ -593,7 +605,7 @@ static void apply_copies_every_field(void **state)
 	const struct taskstats_active off_on = { .cpu_delay = false,
 						 .delay_block = true,
 						 .xacct = false };
-	taskstats_apply(&t, &ds, &off_on);
+	taskstats_apply(&t, &ds, &off_on, 0);
 	assert_false(t.cpu_delay_active);
 	assert_true(t.delay_block_active);
 	assert_false(t.xacct_active);
@@ -601,6 +613,33 @@ static void apply_copies_every_field(void **state)
 	assert_int_equal(t.run_time_ns, 0);
 	assert_int_equal(t.state, CTPROF_STATE_ABSENT);
 	assert_false(t.jemalloc_measured);
+	assert_int_equal(t.rchar, 0);
+	assert_int_equal(t.voluntary_csw, 0);
+	thread_state_release(&t);
+}
+
+/* Each supplies bit sets exactly its file's fields, from the v16 offsets. */
+static void apply_supplies_file_fields(void **state)
+{
+	(void)state;
+	unsigned char p[560];
+	struct delay_stats ds;
+	struct thread_state t;
+	const struct taskstats_active on = { .cpu_delay = true, .xacct = true };
+	make_payload(p, sizeof(p), 16, false);
+	taskstats_decode(p, sizeof(p), &ds);
+	assert_int_equal(thread_state_init(&t), 0);
+	taskstats_apply(&t, &ds, &on, TASKSTATS_SUPPLIES_CSW);
+	assert_int_equal(t.voluntary_csw, 10002);
+	assert_int_equal(t.nonvoluntary_csw, 10003);
+	assert_int_equal(t.run_time_ns, 0);
+	assert_int_equal(t.wait_time_ns, 0);
+	taskstats_apply(&t, &ds, &on, TASKSTATS_SUPPLIES_SCHEDSTAT);
+	assert_int_equal(t.run_time_ns, 10001);
+	assert_int_equal(t.wait_time_ns, 1002); /* cpu_delay_total: run_delay */
+	assert_int_equal(t.timeslices, 1001);   /* cpu_count: pcount */
+	/* io is never taken from taskstats (masked to KiB by the kernel). */
+	assert_int_equal(t.rchar, 0);
 	thread_state_release(&t);
 }
 
@@ -610,6 +649,7 @@ int main(void)
 		cmocka_unit_test(decode_v17_golden),
 		cmocka_unit_test(decode_v16_golden),
 		cmocka_unit_test(decode_v15_layout),
+		cmocka_unit_test(apply_supplies_file_fields),
 		cmocka_unit_test(decode_v15_bytes_tagged_v16),
 		cmocka_unit_test(decode_v14_prefix),
 		cmocka_unit_test(decode_truncated),

@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# capture_sources.sh - the fast source plan reads fewer files and loses
+# nothing. A sleeping target (its counters do not move) is captured three
+# ways on the live kernel: --sources files (every field from its own file),
+# the default auto (stat, sched, io, smaps_rollup and taskstats), and auto
+# without CAP_NET_ADMIN (taskstats refused: back to the files). Every field
+# of every thread must be equal in all three. The target sits in a cgroup
+# that is a threaded domain with one thread moved into a threaded child, so
+# the once-per-process cgroup read must notice it cannot be shared; a second
+# target in a plain domain cgroup shows the shared read. strace shows which
+# files each plan opened.
+set -u
+. "$CTPROF_TOP/tests/lib.sh"
+PY=/usr/bin/python3
+work=$(mktemp -d)
+pid="" pid2="" cgs=()
+cleanup() {
+	for p in $pid $pid2; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	for ((i = ${#cgs[@]} - 1; i >= 0; i--)); do rmdir "${cgs[$i]}" 2>/dev/null; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+start_sleeper 4 "$work/ready2"
+pid2=$pid
+start_sleeper 5 "$work/ready"
+
+# cgroups: $pid in a threaded domain with its last thread in a threaded
+# child; $pid2 in a plain domain. Skipped where the host has no cgroup2.
+mnt=$(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i+1) == "cgroup2") print $5; break } }' \
+	/proc/self/mountinfo | head -n1)
+threaded_tid="" dom="" plain=""
+if [ -n "$mnt" ] && [ -w "$mnt" ] && mkdir "$mnt/ctprof-src-$$" 2>/dev/null; then
+	cgs+=("$mnt/ctprof-src-$$")
+	# A populated domain child would stop the parent becoming a thread root.
+	mkdir "$mnt/ctprof-src-$$/t" "$mnt/ctprof-src-plain-$$" &&
+		cgs+=("$mnt/ctprof-src-$$/t" "$mnt/ctprof-src-plain-$$")
+	threaded_tid=$(ls "/proc/$pid/task" | sort -n | tail -n1)
+	if echo "$pid" >"$mnt/ctprof-src-$$/cgroup.procs" &&
+		echo "$pid2" >"$mnt/ctprof-src-plain-$$/cgroup.procs" &&
+		echo threaded 2>"$work/threaded.err" >"$mnt/ctprof-src-$$/t/cgroup.type" &&
+		echo "$threaded_tid" >"$mnt/ctprof-src-$$/t/cgroup.threads"; then
+		dom="/ctprof-src-$$" plain="/ctprof-src-plain-$$"
+		check_eq "parent became a threaded domain" "domain threaded" \
+			"$(cat "$mnt/ctprof-src-$$/cgroup.type")"
+		check_eq "plain cgroup is a domain" "domain" \
+			"$(cat "$mnt/ctprof-src-plain-$$/cgroup.type")"
+	else
+		skip "threaded cgroup" "the host refused a threaded subtree under $mnt"
+	fi
+else
+	skip "threaded cgroup" "no writable cgroup2 mount (mount: ${mnt:-none})"
+fi
+
+# The jemalloc probe stops its targets (context switches move); the
+# sleepers have no jemalloc, but the probe stays off so nothing else does.
+capture() { # NAME [WRAP...] -- FLAGS...
+	local name=$1
+	shift
+	local wrap=()
+	while [ "$1" != -- ]; do wrap+=("$1"); shift; done
+	shift
+	"${wrap[@]}" "$CTPROF" capture --no-jemalloc -o "$work/$name.ctprof.zst" "$@" \
+		2>"$work/$name.err"
+	check_eq "$name: capture exits 0" 0 $?
+	zstd -q -dc "$work/$name.ctprof.zst" >"$work/$name.json" || not_ok "$name: zstd -d"
+}
+
+for p in "$pid" "$pid2"; do
+	capture "files-$p" -- --pid "$p" --sources files
+	capture "auto-$p" -- --pid "$p"
+	capture "auto1-$p" -- --pid "$p" --workers 1
+	capture "nocap-$p" setpriv --inh-caps=-net_admin --bounding-set=-net_admin -- \
+		--pid "$p"
+	capture "nocapfiles-$p" setpriv --inh-caps=-net_admin --bounding-set=-net_admin -- \
+		--pid "$p" --sources files
+done
+capture host-files -- --sources files --workers 1
+capture host-auto -- --workers 2
+
+"$PY" - "$work" "$pid" "$pid2" "$threaded_tid" "$dom" "$plain" <<'PYEOF'
+import json, sys
+work, pid, pid2, threaded_tid, dom, plain = sys.argv[1:]
+n = 0
+
+def ok(cond, name, detail=""):
+    global n
+    n += 1
+    print(("ok" if cond else "not ok") + f" - {name}" + ("" if cond else f": {detail}"))
+
+def threads(name):
+    return {t["tid"]: t for t in json.load(open(f"{work}/{name}.json"))["threads"]}
+
+# smaps_rollup is read from the same file in every plan; its Pss and
+# Shared/Private_Clean move whenever another process maps the same library
+# pages (each capture process does), so only its private, stable keys count.
+SMAPS_STABLE = ("Rss", "Anonymous", "Private_Dirty", "Swap")
+
+def stable(t):
+    t = dict(t)
+    t["smaps_rollup_kib"] = {k: v for k, v in t["smaps_rollup_kib"].items() if k in SMAPS_STABLE}
+    return t
+
+def same(a, b, label, tids=None):
+    ta = {k: stable(v) for k, v in threads(a).items()}
+    tb = {k: stable(v) for k, v in threads(b).items()}
+    keys = sorted(tids if tids is not None else ta)
+    ok(keys and all(k in tb for k in keys), f"{label}: the same threads",
+       f"{sorted(ta)} vs {sorted(tb)}")
+    diffs = [(tid, f, ta[tid][f], tb[tid].get(f)) for tid in keys if tid in tb
+             for f in ta[tid] if ta[tid][f] != tb[tid].get(f)]
+    ok(not diffs, f"{label}: every field of every thread equal", diffs[:8])
+    nfields = len(next(iter(ta.values())))
+    ok(nfields >= 98, f"{label}: {nfields} fields compared per thread")
+
+for p in (pid, pid2):
+    same(f"files-{p}", f"auto-{p}", f"pid {p}: auto == files")
+    same(f"files-{p}", f"auto1-{p}", f"pid {p}: auto, one walker == files")
+    same(f"nocapfiles-{p}", f"nocap-{p}", f"pid {p}: without CAP_NET_ADMIN auto == files")
+
+# The target's threads, host-wide (other threads of the host may move).
+host = threads("host-files")
+same("host-files", "host-auto", "host-wide: the sleepers",
+     [t for t, v in host.items() if v["tgid"] in (int(pid), int(pid2))])
+
+auto = threads(f"auto-{pid}")
+ok(auto[int(pid)]["taskstats_measured"], "auto: taskstats measured the target")
+ok(not threads(f"nocap-{pid}")[int(pid)]["taskstats_measured"],
+   "without CAP_NET_ADMIN: taskstats did not measure")
+summary = json.load(open(f"{work}/nocap-{pid}.json"))["taskstats_summary"]
+ok(summary["eperm_count"] == 6 and summary["ok_count"] == 0,
+   "without CAP_NET_ADMIN: six queries refused with EPERM", summary)
+ok(all(t["state"] == "S" for t in auto.values()), "auto: every thread sleeps (S from stat)")
+ok(auto[int(pid)]["nr_threads"] == 6, "auto: the leader's nr_threads from stat", auto[int(pid)]["nr_threads"])
+ok(auto[int(pid)]["comm"] == "ctprof-sleeper", "auto: comm from stat", auto[int(pid)]["comm"])
+if dom:
+    want = {t: (f"{dom}/t" if str(t) == threaded_tid else dom) for t in auto}
+    got = {t: auto[t]["cgroup"] for t in auto}
+    ok(got == want, "auto: the thread in the threaded child keeps its own cgroup", got)
+    ok(all(t["cgroup"] == plain for t in threads(f"auto-{pid2}").values()),
+       "auto: a plain domain's threads share its cgroup")
+print(f"# {n} checks")
+PYEOF
+[ $? -eq 0 ] || not_ok "capture_sources: python checks"
+
+# Which files each plan opened, as the kernel saw the calls.
+if command -v strace >/dev/null; then
+	opened() { # SOURCES FILE: how often a file of that name was opened
+		strace -f -qq -e trace=openat -o "$work/trace" \
+			"$CTPROF" capture --no-jemalloc --pid "$pid" --sources "$1" -o "$work/s.zst"
+		grep -cE "\"(task/[0-9]+/)?$2\", O_RDONLY" "$work/trace"
+	}
+	# Six threads; the process's own comm, stat and cgroup are read once.
+	for f in status schedstat; do
+		check_eq "files: $f opened once per thread" 6 "$(opened files "$f")"
+		check_eq "auto: $f not opened" 0 "$(opened auto "$f")"
+	done
+	# taskstats masks its io counters to KiB: io stays a file in both plans.
+	check_eq "files: io opened once per thread" 6 "$(opened files io)"
+	check_eq "auto: io opened once per thread" 6 "$(opened auto io)"
+	check_eq "files: comm per thread and for the process" 7 "$(opened files comm)"
+	check_eq "auto: comm for the process only (threads' from stat)" 1 "$(opened auto comm)"
+	check_eq "auto: stat per thread and for the process" 7 "$(opened auto stat)"
+	check_eq "auto: sched per thread" 6 "$(opened auto sched)"
+	check_eq "auto: smaps_rollup for the leader" 1 "$(opened auto smaps_rollup)"
+	if [ -n "$dom" ]; then
+		# The threaded domain: every thread reads its own; the plain one: once.
+		check_eq "auto, threaded domain: cgroup per thread and per process" 7 \
+			"$(opened auto cgroup)"
+		pid=$pid2
+		check_eq "auto, plain domain: cgroup read once per process" 1 \
+			"$(opened auto cgroup)"
+	fi
+else
+	skip "opened files" "no strace on this machine"
+fi
+
+# Bad values: one line naming the flag, exit 2.
+for args in "--sources fast" "--workers 0" "--workers 17" "--workers x"; do
+	# shellcheck disable=SC2086
+	"$CTPROF" capture -o "$work/bad.zst" $args 2>"$work/err"
+	check_eq "capture $args: exit 2" 2 "$?"
+	check_match "capture $args: names the flag" "^ctprof: --(sources|workers): " "$(head -n1 "$work/err")"
+done
