@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "capture_memo.h"
 #include "capture_walk.h"
 #include "cgroup_stats.h"
 #include "host_context.h"
@@ -77,6 +78,19 @@ static void plan_sources(const struct capture_run *run, struct walk_plan *plan)
 	plan->cgroup_per_process = run->cgroup_fd >= 0;
 }
 
+/* The memo compares taskstats's run time and switch counts: both needed. */
+static int plan_memo(struct capture_run *run, struct walk_plan *plan)
+{
+	const unsigned both = TASKSTATS_SUPPLIES_CSW | TASKSTATS_SUPPLIES_SCHEDSTAT;
+	struct capture_memo *memo = run->opt->memo;
+	if (!memo || (plan->supplies & both) != both)
+		return 0;
+	int rc = capture_memo_begin(memo, run->proc_fd, run->sys_fd, &run->buf);
+	if (!rc)
+		plan->memo = memo;
+	return rc;
+}
+
 /* Default walkers: one per online CPU, at most four. */
 static unsigned walk_workers(const struct capture_options *o)
 {
@@ -94,8 +108,16 @@ static int walk_tgids(struct capture_run *run, const uint32_t *tgids, size_t n)
 				  .smaps = !run->opt->no_smaps,
 				  .taskstats = &run->taskstats };
 	plan_sources(run, &plan);
-	return capture_walk(&plan, tgids, n, walk_workers(run->opt), run->snap,
-			    &run->totals);
+	int rc = plan_memo(run, &plan);
+	if (!rc)
+		rc = capture_walk(&plan, tgids, n, walk_workers(run->opt), run->snap,
+				  &run->totals);
+	run->snap->memo_reused = run->totals.reused;
+	/* Every capture refills it: entries of a plan without a memo are
+	 * never compared, and what a thread showed last is what counts. */
+	if (!rc && run->opt->memo)
+		rc = capture_memo_commit(run->opt->memo, run->snap);
+	return rc;
 }
 
 /* Phase 2 of the jemalloc probe: on this thread, the tracer of phase 1. */

@@ -44,6 +44,9 @@ struct capture_options {
 	unsigned workers;     /* walker threads; 0: one per CPU, at most 4 */
 	/* Kept across captures (a daemon's); NULL: a temporary one per capture. */
 	struct jemalloc_prober *jemalloc;
+	/* Kept across captures: idle threads are not read in full again
+	 * (capture_memo.h). NULL: every thread is read in full. */
+	struct capture_memo *memo;
 };
 
 /*

@@ -43,6 +43,7 @@ struct walker {
 	struct strbuf pcomm;  /* of the current process */
 	struct strbuf cgroup; /* of the current process, when shared */
 	struct parse_tally tally;
+	uint64_t reused;
 	struct taskstats_walker ts;
 	struct kv_map domains; /* cgroup path -> 1: its threads share it */
 	struct ctprof_snapshot part;
@@ -184,7 +185,13 @@ static int walk_tid(struct walker *w, int pfd, uint32_t tgid, uint32_t tid,
 	struct task_read_ctx ctx = { .buf = &w->buf, .tally = &w->tally,
 				     .live = plan->live, .smaps = plan->smaps,
 				     .skip = skip, .cgroup = cgroup };
+	/* Applied first: the memo compares its run time and switch counts. */
+	if (measured) {
+		taskstats_apply(&t, &ts->ds, &plan->taskstats->active, plan->supplies);
+		ctx.memo = capture_memo_find(plan->memo, tgid, tid);
+	}
 	rc = task_read(pfd, &t, &ctx);
+	w->reused += ctx.reused;
 	if (!rc)
 		rc = snapshot_set_string(&t.pcomm, w->pcomm.buf);
 	if (rc)
@@ -195,8 +202,6 @@ static int walk_tid(struct walker *w, int pfd, uint32_t tgid, uint32_t tid,
 		goto out_release;
 	}
 	parse_tally_commit(&w->tally);
-	if (measured)
-		taskstats_apply(&t, &ts->ds, &plan->taskstats->active, plan->supplies);
 	return snapshot_push_thread(&w->part, &t);
 out_release:
 	thread_state_release(&t);
@@ -353,6 +358,7 @@ int capture_walk(const struct walk_plan *plan, const uint32_t *tgids, size_t n,
 	for (unsigned i = 0; i < ready; i++) {
 		parse_tally_add(&totals->tally, &ws[i].tally);
 		taskstats_summary_add(&totals->taskstats, &ws[i].ts.summary);
+		totals->reused += ws[i].reused;
 		walker_release(&ws[i]);
 	}
 	free(q.slots);

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "capture_memo.h"
 #include "parse_tally.h"
 #include "snapshot.h"
 #include "taskstats.h"
@@ -41,12 +42,15 @@ struct walk_plan {
 	/* Read a process's cgroup once when its cgroup is a plain domain. */
 	bool cgroup_per_process;
 	const struct taskstats_pass *taskstats; /* NULL or !enabled: no queries */
+	/* Idle threads' sched and io from the last capture; NULL: read all. */
+	const struct capture_memo *memo;
 };
 
 /* What a walk adds up besides the threads. */
 struct walk_totals {
 	struct parse_tally tally;
 	struct taskstats_summary taskstats;
+	uint64_t reused; /* threads whose sched and io came from the memo */
 };
 
 /*

@@ -232,6 +232,9 @@ struct ctprof_snapshot {
 	 */
 	struct process_cpu *procs;
 	size_t nprocs;
+	/* Threads whose sched and io values the capture memo carried over
+	 * (capture_memo.h); not in the JSON either. */
+	uint64_t memo_reused;
 };
 
 #define PARSE_KCONFIG_HINT                                                     \

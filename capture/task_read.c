@@ -78,11 +78,23 @@ static void task_read_counters(int proc_fd, struct thread_state *t,
 	if (!(ctx->skip & TASK_SKIP_SCHEDSTAT) &&
 	    read_tallied(proc_fd, "schedstat", PARSE_FILE_SCHEDSTAT, ctx))
 		proc_parse_schedstat(ctx->buf->buf, t);
-	if (read_tallied(proc_fd, "io", PARSE_FILE_IO, ctx))
-		proc_parse_io(ctx->buf->buf, t);
 	if (!(ctx->skip & TASK_SKIP_STATUS) &&
 	    read_tallied(proc_fd, "status", PARSE_FILE_STATUS, ctx))
 		proc_parse_status(ctx->buf->buf, t);
+}
+
+/* io and sched: what only the thread itself moves, unless the memo holds it. */
+static void task_read_own(int proc_fd, struct thread_state *t,
+			  struct task_read_ctx *ctx)
+{
+	ctx->reused = ctx->memo && capture_memo_reuse(ctx->memo, t);
+	if (ctx->reused)
+		return;
+	if (read_tallied(proc_fd, "io", PARSE_FILE_IO, ctx))
+		proc_parse_io(ctx->buf->buf, t);
+	if (read_tallied(proc_fd, "sched", PARSE_FILE_SCHED, ctx))
+		parse_tally_record_negative(ctx->tally,
+					    proc_parse_sched(ctx->buf->buf, t));
 }
 
 int task_read(int proc_fd, struct thread_state *t, struct task_read_ctx *ctx)
@@ -95,9 +107,7 @@ int task_read(int proc_fd, struct thread_state *t, struct task_read_ctx *ctx)
 	if (task_read_cgroup(proc_fd, t, ctx) || task_read_stat(proc_fd, t, ctx))
 		return -ENOMEM;
 	task_read_counters(proc_fd, t, ctx);
-	if (read_tallied(proc_fd, "sched", PARSE_FILE_SCHED, ctx))
-		parse_tally_record_negative(ctx->tally,
-					    proc_parse_sched(ctx->buf->buf, t));
+	task_read_own(proc_fd, t, ctx);
 	/* Threads and smaps_rollup describe the process: leader only. */
 	if (!leader)
 		t->nr_threads = 0;

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "capture_memo.h"
 #include "parse_tally.h"
 #include "snapshot.h"
 #include "strbuf.h"
@@ -35,6 +36,9 @@ struct task_read_ctx {
 	bool smaps;                /* read smaps_rollup on thread leaders */
 	unsigned skip;             /* TASK_SKIP_* */
 	const char *cgroup;        /* the thread's cgroup, known; NULL: read it */
+	/* The thread's memo (taskstats already applied to t), or NULL. */
+	const struct memo_entry *memo;
+	bool reused;               /* out: sched and io came from the memo */
 	uint32_t tid;              /* set by task_read */
 };
 

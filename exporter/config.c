@@ -27,6 +27,9 @@ const char config_usage[] =
 	"  --capture.min-interval=DUR  scrape mode: reuse a capture younger than this (default 1s)\n"
 	"  --capture.workers=N         threads walking /proc per capture, 1..16 (default: one\n"
 	"                              per CPU, at most 4)\n"
+	"  --no-capture.reuse-idle     read every thread in full on every capture (default:\n"
+	"                              a thread that has not run since the last capture keeps\n"
+	"                              its sched and io values; docs/performance.md)\n"
 	"  --capture.sources=SRC       auto (default: taskstats and stat stand in for status,\n"
 	"                              schedstat and comm where they carry the same values)\n"
 	"                              or files (every field from its own procfs file)\n"
@@ -59,6 +62,8 @@ enum config_opt {
 	OPT_MIN_INTERVAL,
 	OPT_WORKERS,
 	OPT_SOURCES,
+	OPT_REUSE_ON,
+	OPT_REUSE_OFF,
 	OPT_RETENTION,
 	OPT_MAX_SERIES,
 	OPT_PROCFS,
@@ -88,6 +93,8 @@ static const struct option config_options[] = {
 	{ "capture.min-interval", required_argument, NULL, OPT_MIN_INTERVAL },
 	{ "capture.workers", required_argument, NULL, OPT_WORKERS },
 	{ "capture.sources", required_argument, NULL, OPT_SOURCES },
+	{ "capture.reuse-idle", no_argument, NULL, OPT_REUSE_ON },
+	{ "no-capture.reuse-idle", no_argument, NULL, OPT_REUSE_OFF },
 	{ "group.retention", required_argument, NULL, OPT_RETENTION },
 	{ "max-series", required_argument, NULL, OPT_MAX_SERIES },
 	{ "path.procfs", required_argument, NULL, OPT_PROCFS },
@@ -232,6 +239,8 @@ static int apply_option(struct exporter_config *c, int id, const char *arg, char
 		if (!capture_sources_parse(arg, &c->capture.sources))
 			return BAD("--capture.sources: expected auto or files, got '%s'", arg);
 		return 0;
+	case OPT_REUSE_ON: c->no_reuse_idle = false; return 0;
+	case OPT_REUSE_OFF: c->no_reuse_idle = true; return 0;
 	case OPT_RETENTION:
 		return apply_duration("--group.retention", arg, &c->retention_ns, err, errlen);
 	case OPT_MAX_SERIES:

@@ -29,6 +29,7 @@ struct exporter_config {
 	unsigned max_requests;
 	const char *web_config_file; /* NULL: plain HTTP, no auth */
 	bool no_snapshot;            /* --no-web.snapshot */
+	bool no_reuse_idle;          /* --no-capture.reuse-idle */
 	enum capture_mode mode;
 	uint64_t interval_ns;
 	uint64_t min_interval_ns;

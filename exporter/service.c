@@ -14,6 +14,7 @@
 #include <time.h>
 #include <zlib.h>
 
+#include "capture_memo.h"
 #include "continuity.h"
 #include "families.h"
 #include "jemalloc_probe.h"
@@ -109,12 +110,13 @@ static int render_body(struct capture_service *s, struct served *r, enum served_
 
 static void log_capture(struct capture_service *s, const struct served *r, bool limited)
 {
-	char threads[24], ms[32], max[24];
+	char threads[24], ms[32], max[24], reused[24];
 	snprintf(threads, sizeof(threads), "%zu", r->snap.nthreads);
+	snprintf(reused, sizeof(reused), "%llu", (unsigned long long)r->snap.memo_reused);
 	snprintf(max, sizeof(max), "%zu", s->cfg->max_series);
 	snprintf(ms, sizeof(ms), "%.3f", (double)r->duration_ns / 1e6);
 	log_event(&s->cfg->log, LOG_DEBUG, "capture complete", "threads", threads,
-		  "duration_ms", ms, NULL);
+		  "reused", reused, "duration_ms", ms, NULL);
 	if (limited && !s->warned_series_limit) {
 		s->warned_series_limit = true;
 		log_event(&s->cfg->log, LOG_WARN,
@@ -133,6 +135,7 @@ static struct served *capture_and_render(struct capture_service *s, struct serve
 		return NULL;
 	struct capture_options o = s->cfg->capture;
 	o.jemalloc = s->prober;
+	o.memo = s->memo;
 	uint64_t t0 = mono_now_ns();
 	int rc = ctprof_capture(&o, &r->snap, &err);
 	r->captured_mono_ns = mono_now_ns();
@@ -232,6 +235,8 @@ int service_start(struct capture_service *s, const struct exporter_config *cfg)
 		return -ENOMEM;
 	if (!cfg->capture.no_jemalloc && !(s->prober = jemalloc_prober_new()))
 		return -ENOMEM;
+	if (!cfg->no_reuse_idle && !(s->memo = capture_memo_new()))
+		return -ENOMEM;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -256,6 +261,7 @@ void service_stop(struct capture_service *s)
 	s->latest = NULL;
 	continuity_free(s->continuity);
 	jemalloc_prober_free(s->prober);
+	capture_memo_free(s->memo);
 	pthread_cond_destroy(&s->changed);
 	pthread_mutex_destroy(&s->lock);
 }

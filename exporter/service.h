@@ -59,6 +59,8 @@ struct capture_service {
 	struct continuity *continuity;
 	/* Kept across captures: binaries resolve once, threads stop once. */
 	struct jemalloc_prober *prober;
+	/* Kept across captures: idle threads are not read in full again. */
+	struct capture_memo *memo;
 };
 
 uint64_t mono_now_ns(void);

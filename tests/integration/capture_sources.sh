@@ -13,9 +13,10 @@ set -u
 . "$CTPROF_TOP/tests/lib.sh"
 PY=/usr/bin/python3
 work=$(mktemp -d)
-pid="" pid2="" cgs=()
+pid="" pid2="" poker="" cgs=()
 cleanup() {
-	for p in $pid $pid2; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	for p in $pid $pid2 $poker; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	[ -n "${exporter_pid:-}" ] && kill "$exporter_pid" 2>/dev/null
 	for ((i = ${#cgs[@]} - 1; i >= 0; i--)); do rmdir "${cgs[$i]}" 2>/dev/null; done
 	rm -rf "$work"
 }
@@ -145,9 +146,10 @@ PYEOF
 
 # Which files each plan opened, as the kernel saw the calls.
 if command -v strace >/dev/null; then
-	opened() { # SOURCES FILE: how often a file of that name was opened
-		strace -f -qq -e trace=openat -o "$work/trace" \
-			"$CTPROF" capture --no-jemalloc --pid "$pid" --sources "$1" -o "$work/s.zst"
+	opened() { # SOURCES FILE [PID]: how often a file of that name was opened
+		# LeakSanitizer cannot run under ptrace: off for these runs only.
+		ASAN_OPTIONS=detect_leaks=0 strace -f -qq -e trace=openat -o "$work/trace" \
+			"$CTPROF" capture --no-jemalloc --pid "${3:-$pid}" --sources "$1" -o "$work/s.zst"
 		grep -cE "\"(task/[0-9]+/)?$2\", O_RDONLY" "$work/trace"
 	}
 	# Six threads; the process's own comm, stat and cgroup are read once.
@@ -167,13 +169,80 @@ if command -v strace >/dev/null; then
 		# The threaded domain: every thread reads its own; the plain one: once.
 		check_eq "auto, threaded domain: cgroup per thread and per process" 7 \
 			"$(opened auto cgroup)"
-		pid=$pid2
 		check_eq "auto, plain domain: cgroup read once per process" 1 \
-			"$(opened auto cgroup)"
+			"$(opened auto cgroup "$pid2")"
 	fi
 else
 	skip "opened files" "no strace on this machine"
 fi
+
+# ---- the daemon's idle-thread memo ----
+# A target that reads a file when poked: its io must be read afresh then.
+cat >"$work/poke.py" <<'PYEOF'
+import signal
+def poke(*_):
+    with open("/etc/hostname", "rb") as f:
+        f.read()
+signal.signal(signal.SIGUSR1, poke)
+print("ready", flush=True)
+while True:
+    signal.pause()
+PYEOF
+$PY "$work/poke.py" >"$work/poke.ready" &
+poker=$!
+for _ in $(seq 100); do grep -q ready "$work/poke.ready" && break; sleep 0.05; done
+start_exporter "$work/memo.log" --capture.min-interval=0s --no-collector.jemalloc \
+	--log.level=debug || exit 1
+download() { # NAME: a capture of the daemon's, as JSON
+	curl -sf "$base/snapshot.ctprof.zst" | zstd -q -dc >"$work/$1.json"
+	check_eq "daemon $1: snapshot downloaded" 0 "${PIPESTATUS[0]}"
+}
+reused_last() { sed -n 's/.*msg="capture complete".* reused=\([0-9]*\).*/\1/p' "$work/memo.log" | tail -n1; }
+download d1
+check_eq "daemon: the first captures reuse nothing" 0 "$(sed -n 's/.*msg="capture complete".* reused=\([0-9]*\).*/\1/p' "$work/memo.log" | head -n1)"
+download d2
+r2=$(reused_last)
+check_eq "daemon: an idle capture reuses at least the eleven sleeper threads" 1 \
+	"$([ "${r2:-0}" -ge 11 ] && echo 1 || echo 0)"
+capture "files-d-$pid" -- --pid "$pid" --sources files
+capture "files-d-$pid2" -- --pid "$pid2" --sources files
+io_before=$(awk '$1 == "rchar:" || $1 == "syscr:" { print $2 }' "/proc/$poker/io" | paste -sd' ')
+kill -USR1 "$poker"
+for _ in $(seq 50); do
+	[ "$(awk '$1 == "rchar:" || $1 == "syscr:" { print $2 }' "/proc/$poker/io" | paste -sd' ')" != "$io_before" ] && break
+	sleep 0.02
+done
+sleep 0.1 # back to pause()
+download d3
+io_after=$(awk '$1 == "rchar:" || $1 == "syscr:" { print $2 }' "/proc/$poker/io" | paste -sd' ')
+stop_exporter
+kill "$poker" 2>/dev/null; wait "$poker" 2>/dev/null
+
+"$PY" - "$work" "$pid" "$pid2" "$poker" "$io_before" "$io_after" <<'PYEOF'
+import json, sys
+work, pid, pid2, poker, io_before, io_after = sys.argv[1:]
+SMAPS_STABLE = ("Rss", "Anonymous", "Private_Dirty", "Swap")
+def threads(name):
+    out = {}
+    for t in json.load(open(f"{work}/{name}.json"))["threads"]:
+        t["smaps_rollup_kib"] = {k: v for k, v in t["smaps_rollup_kib"].items() if k in SMAPS_STABLE}
+        out[t["tid"]] = t
+    return out
+def ok(cond, name, detail=""):
+    print(("ok" if cond else "not ok") + f" - {name}" + ("" if cond else f": {detail}"))
+d2, d3 = threads("d2"), threads("d3")
+for p in (pid, pid2):
+    files = threads(f"files-d-{p}")
+    diffs = [(tid, f, v, d2.get(tid, {}).get(f)) for tid, t in files.items()
+             for f, v in t.items() if d2.get(tid, {}).get(f) != v]
+    ok(not diffs, f"daemon, reused capture: pid {p}'s threads equal a files capture", diffs[:6])
+p = int(poker)
+before, after = [list(map(int, s.split())) for s in (io_before, io_after)]
+ok(after[0] > before[0] and after[1] > before[1], "the poke read a file", (before, after))
+ok([d2[p]["rchar"], d2[p]["syscr"]] == before, "daemon: io before the poke", (d2[p]["rchar"], d2[p]["syscr"], before))
+ok([d3[p]["rchar"], d3[p]["syscr"]] == after, "daemon: io read afresh after the poke", (d3[p]["rchar"], d3[p]["syscr"], after))
+PYEOF
+[ $? -eq 0 ] || not_ok "capture_sources: daemon python checks"
 
 # Bad values: one line naming the flag, exit 2.
 for args in "--sources fast" "--workers 0" "--workers 17" "--workers x"; do

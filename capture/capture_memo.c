@@ -1,0 +1,193 @@
+/*
+ * capture_memo.c - the memo of idle threads (see capture_memo.h). Entries
+ * are kept in snapshot order, (tgid, tid) ascending, so the rebuild is one
+ * pass and a lookup one binary search.
+ */
+#include "capture_memo.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "readfile.h"
+
+/* The sched and io values, one member per THREAD_FIELDS row of those sources. */
+#define MEMO_SOURCE_SCHED(name, kind) FIELD_CTYPE_##kind name;
+#define MEMO_SOURCE_IO(name, kind) FIELD_CTYPE_##kind name;
+#define MEMO_VALUE(name, kind, family, agg, unit, source, ...)                 \
+	MEMO_VALUE_##source(name, kind)
+#define MEMO_VALUE_SCHED MEMO_SOURCE_SCHED
+#define MEMO_VALUE_IO MEMO_SOURCE_IO
+#define MEMO_VALUE_WALK(name, kind)
+#define MEMO_VALUE_COMM(name, kind)
+#define MEMO_VALUE_CGROUP(name, kind)
+#define MEMO_VALUE_STAT(name, kind)
+#define MEMO_VALUE_AFFINITY(name, kind)
+#define MEMO_VALUE_STATUS(name, kind)
+#define MEMO_VALUE_SCHEDSTAT(name, kind)
+#define MEMO_VALUE_SMAPS(name, kind)
+#define MEMO_VALUE_TASKSTATS(name, kind)
+#define MEMO_VALUE_JEMALLOC(name, kind)
+
+struct memo_values {
+	THREAD_FIELDS(MEMO_VALUE)
+};
+
+#undef MEMO_VALUE_SCHED
+#undef MEMO_VALUE_IO
+#define MEMO_COPY(name, kind) dst->name = src->name;
+#define MEMO_VALUE_SCHED MEMO_COPY
+#define MEMO_VALUE_IO MEMO_COPY
+
+static void values_from_thread(struct memo_values *dst, const struct thread_state *src)
+{
+	THREAD_FIELDS(MEMO_VALUE)
+}
+
+static void values_to_thread(struct thread_state *dst, const struct memo_values *src)
+{
+	THREAD_FIELDS(MEMO_VALUE)
+}
+
+/* What must not have moved for the values to still hold. */
+struct memo_entry {
+	uint32_t tgid, tid;
+	uint64_t start_time;
+	uint64_t run_ns, nvcsw, nivcsw;
+	int32_t nice, priority;
+	uint32_t rt_priority;
+	char policy[32];
+	struct memo_values values;
+};
+
+struct capture_memo {
+	struct memo_entry *entries;
+	size_t len, cap;
+	struct strbuf epoch;
+};
+
+struct capture_memo *capture_memo_new(void)
+{
+	struct capture_memo *m = calloc(1, sizeof(*m));
+	if (m)
+		strbuf_init(&m->epoch);
+	return m;
+}
+
+void capture_memo_free(struct capture_memo *m)
+{
+	if (!m)
+		return;
+	free(m->entries);
+	strbuf_release(&m->epoch);
+	free(m);
+}
+
+/* Append dir/name's trimmed text, or "-", and a separator. */
+static int epoch_add(struct strbuf *epoch, int dirfd, const char *name,
+		     struct strbuf *buf)
+{
+	bool ok = dirfd >= 0 && !read_trimmed_at(dirfd, name, buf);
+	return strbuf_addf(epoch, "%s;", ok ? buf->buf : "-");
+}
+
+int capture_memo_begin(struct capture_memo *m, int proc_fd, int sys_fd,
+		       struct strbuf *buf)
+{
+	struct strbuf now = STRBUF_INIT;
+	int rc = epoch_add(&now, sys_fd, "kernel/sched_ext/state", buf);
+	if (!rc)
+		rc = epoch_add(&now, sys_fd, "kernel/sched_ext/enable_seq", buf);
+	if (!rc)
+		rc = epoch_add(&now, proc_fd, "sys/kernel/sched_schedstats", buf);
+	if (!rc && (m->epoch.len != now.len || memcmp(m->epoch.buf, now.buf, now.len))) {
+		m->len = 0;
+		strbuf_reset(&m->epoch);
+		rc = strbuf_add(&m->epoch, now.buf, now.len);
+	}
+	strbuf_release(&now);
+	return rc;
+}
+
+static int entry_cmp(uint32_t tgid, uint32_t tid, const struct memo_entry *e)
+{
+	if (tgid != e->tgid)
+		return tgid < e->tgid ? -1 : 1;
+	return tid < e->tid ? -1 : tid > e->tid;
+}
+
+const struct memo_entry *capture_memo_find(const struct capture_memo *m,
+					   uint32_t tgid, uint32_t tid)
+{
+	size_t lo = 0, hi = m ? m->len : 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = entry_cmp(tgid, tid, &m->entries[mid]);
+		if (!c)
+			return &m->entries[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/* Sleeping: not running, not woken and waiting for a CPU (that is R). */
+static bool is_asleep(char state)
+{
+	return state == 'S' || state == 'D' || state == 'I';
+}
+
+bool capture_memo_reuse(const struct memo_entry *e, struct thread_state *t)
+{
+	if (!e || !t->taskstats_measured || !is_asleep(t->state) ||
+	    e->start_time != t->start_time_clock_ticks || e->run_ns != t->run_time_ns ||
+	    e->nvcsw != t->voluntary_csw || e->nivcsw != t->nonvoluntary_csw ||
+	    e->nice != t->nice || e->priority != t->priority ||
+	    e->rt_priority != t->rt_priority || strcmp(e->policy, t->policy))
+		return false;
+	values_to_thread(t, &e->values);
+	return true;
+}
+
+static void entry_from_thread(struct memo_entry *e, const struct thread_state *t)
+{
+	*e = (struct memo_entry){
+		.tgid = t->tgid,
+		.tid = t->tid,
+		.start_time = t->start_time_clock_ticks,
+		.run_ns = t->run_time_ns,
+		.nvcsw = t->voluntary_csw,
+		.nivcsw = t->nonvoluntary_csw,
+		.nice = t->nice,
+		.priority = t->priority,
+		.rt_priority = t->rt_priority,
+	};
+	snprintf(e->policy, sizeof(e->policy), "%s", t->policy);
+	values_from_thread(&e->values, t);
+}
+
+int capture_memo_commit(struct capture_memo *m, const struct ctprof_snapshot *s)
+{
+	m->len = 0;
+	if (s->nthreads > m->cap) {
+		struct memo_entry *e = realloc(m->entries, s->nthreads * sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		m->entries = e;
+		m->cap = s->nthreads;
+	}
+	for (size_t i = 0; i < s->nthreads; i++) {
+		const struct thread_state *t = &s->threads[i];
+		if (t->taskstats_measured)
+			entry_from_thread(&m->entries[m->len++], t);
+	}
+	return 0;
+}
+
+size_t capture_memo_size(const struct capture_memo *m)
+{
+	return m->len;
+}
