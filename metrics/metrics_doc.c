@@ -47,6 +47,12 @@ static void print_thread_metrics(const struct registry *r, FILE *out)
 		"for a taskstats family or for jemalloc has no series for it; a family "
 		"whose kernel source is missing on every thread is not exported "
 		"(see `ctprof_source_available`).\n\n"
+		"The source is the file each field means (ktstr's). With the default "
+		"`--capture.sources=auto` a live capture takes the same values from "
+		"cheaper places: comm, state and nr_threads from stat, schedstat's "
+		"three fields and status's context switches from taskstats, a "
+		"process's cgroup once when its threads must share it "
+		"([performance.md](performance.md)).\n\n"
 		"| metric | type | unit | extra labels | field (source) | AggRule | "
 		"kernel config | class | help |\n"
 		"|---|---|---|---|---|---|---|---|---|\n");
