@@ -37,4 +37,44 @@ int aggregate_metric(const struct ctprof_snapshot *s, const struct thread_group 
 		     const struct metric_desc *m, struct agg_value *out);
 void agg_value_release(struct agg_value *v);
 
+/*
+ * Every wanted metric of a registry over a set of groups, as
+ * aggregate_metric computes each. A group's members are read once, every
+ * field of a thread together: one metric at a time walks all the threads
+ * once per metric, and the renderer needs each value twice (the series
+ * estimate, then the text). Sums and maxima of u64 fields, most of the
+ * registry, take loops of their own without a switch; metrics not wanted
+ * (families the renderer leaves out) and the measured predicates no
+ * wanted metric needs cost nothing.
+ */
+enum agg_slot_kind { AGG_SLOT_NONE, AGG_SLOT_FAST, AGG_SLOT_SLOW };
+
+struct agg_table {
+	const struct registry *reg;
+	size_t ngroups;
+	size_t nsum, nmax, nslow;
+	enum agg_slot_kind kind[REGISTRY_MAX]; /* by metric */
+	size_t slot[REGISTRY_MAX];             /* by metric: its fast (sum, max) or slow slot */
+	size_t field_off[REGISTRY_MAX];        /* by fast slot: the u64 field */
+	const struct field_desc *slow_field[REGISTRY_MAX]; /* by slow slot */
+	int slow_reduction[REGISTRY_MAX];                 /* by slow slot: how (aggregate.c) */
+	enum measured_family family[MEASURED_COUNT];       /* the ones to evaluate */
+	size_t nfamilies;
+	uint64_t *fast;                   /* by group: nsum sums, then nmax maxima */
+	struct agg_value *slow;           /* by group: nslow values (ranges, modes) */
+	bool (*measured)[MEASURED_COUNT]; /* by group and measured family */
+};
+
+/* groups[0..n) of s, the metrics with want[i] (want NULL: all). 0 / -ENOMEM (t left empty). */
+int agg_table_build(struct agg_table *t, const struct ctprof_snapshot *s,
+		    const struct registry *r, const bool *want,
+		    const struct thread_group *groups, size_t n);
+/*
+ * Group i's (g) value of metric m, as aggregate_metric gives it (absent
+ * for a metric not wanted); a tally stays the table's (not to release).
+ */
+void agg_table_value(const struct agg_table *t, size_t i, const struct thread_group *g,
+		     const struct metric_desc *m, struct agg_value *out);
+void agg_table_release(struct agg_table *t);
+
 #endif

@@ -1,8 +1,8 @@
 /*
  * continuity.c - departed totals.
  *
- * Matching sorts both snapshots' (tid, start time) pairs and merges them,
- * so an advance costs O(n log n) and nothing per thread outlives it. The
+ * Matching hashes cur's (tid, start time) pairs and looks prev's up, so an
+ * advance costs O(n) there and nothing per thread outlives it. The
  * threads to credit are sorted by group labels; rows are a sorted array
  * (binary search), re-sorted when an advance adds groups. Everything that can
  * fail (the live grouping, the credits, the new rows) happens before the
@@ -157,36 +157,62 @@ static void bind_axes(struct continuity *c, const struct group_options *o)
 
 /* ---- matching prev to cur ---- */
 
-struct ident {
-	uint32_t tid;
+/*
+ * cur's threads by identity (tid and start time: a reused tid is a new
+ * thread), hashed instead of sorted: open addressing with linear probing,
+ * at most half full. A repeated identity (never in a capture) takes slots
+ * in thread order, so repeats pair in thread order.
+ */
+struct ident_slot {
 	uint64_t start;
-	size_t index;
+	uint32_t tid;
+	uint32_t cur; /* cur index + 1; 0: empty */
 };
 
-static int ident_order(const struct ident *x, const struct ident *y)
+struct ident_table {
+	struct ident_slot *slots;
+	size_t mask;
+	bool *taken; /* by cur index: matched already */
+};
+
+static size_t ident_hash(uint32_t tid, uint64_t start)
 {
-	if (x->tid != y->tid)
-		return x->tid < y->tid ? -1 : 1;
-	return x->start < y->start ? -1 : x->start > y->start;
+	uint64_t h = (start ^ ((uint64_t)tid << 32)) * 0x9e3779b97f4a7c15ull;
+	return (size_t)(h ^ (h >> 29));
 }
 
-static int cmp_ident(const void *a, const void *b)
+static int ident_table_build(const struct ctprof_snapshot *cur, struct ident_table *x)
 {
-	const struct ident *x = a, *y = b;
-	int c = ident_order(x, y);
-	return c ? c : (x->index < y->index ? -1 : x->index > y->index);
+	size_t n = 16;
+	while (n < 2 * cur->nthreads)
+		n *= 2;
+	x->mask = n - 1;
+	x->slots = calloc(n, sizeof(*x->slots));
+	x->taken = calloc(cur->nthreads + 1, sizeof(*x->taken));
+	if (!x->slots || !x->taken || cur->nthreads >= UINT32_MAX)
+		return -ENOMEM;
+	for (size_t j = 0; j < cur->nthreads; j++) {
+		const struct thread_state *t = &cur->threads[j];
+		size_t i = ident_hash(t->tid, t->start_time_clock_ticks) & x->mask;
+		while (x->slots[i].cur)
+			i = (i + 1) & x->mask;
+		x->slots[i] = (struct ident_slot){ t->start_time_clock_ticks, t->tid, (uint32_t)(j + 1) };
+	}
+	return 0;
 }
 
-/* s's threads as (tid, start, index), sorted; NULL when out of memory. */
-static struct ident *identities(const struct ctprof_snapshot *s)
+/* The first cur thread not yet matched with t's identity, or CPU_SHARES_NONE. */
+static size_t ident_take(struct ident_table *x, const struct thread_state *t)
 {
-	struct ident *v = malloc((s->nthreads ? s->nthreads : 1) * sizeof(*v));
-	if (!v)
-		return NULL;
-	for (size_t i = 0; i < s->nthreads; i++)
-		v[i] = (struct ident){ s->threads[i].tid, s->threads[i].start_time_clock_ticks, i };
-	qsort(v, s->nthreads, sizeof(*v), cmp_ident);
-	return v;
+	for (size_t i = ident_hash(t->tid, t->start_time_clock_ticks) & x->mask; x->slots[i].cur;
+	     i = (i + 1) & x->mask) {
+		const struct ident_slot *s = &x->slots[i];
+		if (s->tid == t->tid && s->start == t->start_time_clock_ticks && !x->taken[s->cur - 1]) {
+			x->taken[s->cur - 1] = true;
+			return s->cur - 1;
+		}
+	}
+	return CPU_SHARES_NONE;
 }
 
 static bool same_names(const struct thread_state *a, const struct thread_state *b)
@@ -285,18 +311,13 @@ static int cmp_credit(const void *a, const void *b)
 static int match_threads(const struct ctprof_snapshot *prev, const struct ctprof_snapshot *cur,
 			 size_t *match)
 {
-	struct ident *pi = identities(prev), *ci = identities(cur);
-	int rc = pi && ci ? 0 : -ENOMEM;
-	for (size_t i = 0, j = 0; !rc && i < prev->nthreads;) {
-		int cmp = j < cur->nthreads ? ident_order(&pi[i], &ci[j]) : -1;
-		if (cmp > 0) {
-			j++; /* born since prev: its whole life is in the live sum */
-			continue;
-		}
-		match[pi[i++].index] = cmp ? CPU_SHARES_NONE : ci[j++].index;
-	}
-	free(ci);
-	free(pi);
+	struct ident_table x = { 0 };
+	int rc = ident_table_build(cur, &x);
+	/* A thread born since prev has its whole life in the live sum: not looked at. */
+	for (size_t i = 0; !rc && i < prev->nthreads; i++)
+		match[i] = ident_take(&x, &prev->threads[i]);
+	free(x.slots);
+	free(x.taken);
 	return rc;
 }
 

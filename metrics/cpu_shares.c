@@ -69,8 +69,10 @@ static void find_homes(struct cpu_shares *sh, const struct ctprof_snapshot *s)
 	for (size_t p = 0; p < s->nprocs; p++)
 		sh->home[p] = CPU_SHARES_NONE;
 	for (size_t i = 0; i < s->nthreads; i++) {
-		const struct process_cpu *pc = snapshot_find_process(s, s->threads[i].tgid);
-		size_t p = pc ? (size_t)(pc - s->procs) : CPU_SHARES_NONE, h;
+		/* A process's threads come in a row: one search per process. */
+		bool same = i && s->threads[i].tgid == s->threads[i - 1].tgid;
+		const struct process_cpu *pc = same ? NULL : snapshot_find_process(s, s->threads[i].tgid);
+		size_t p = same ? sh->proc[i - 1] : pc ? (size_t)(pc - s->procs) : CPU_SHARES_NONE, h;
 		sh->proc[i] = p;
 		if (p == CPU_SHARES_NONE)
 			continue;

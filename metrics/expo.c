@@ -7,13 +7,26 @@
 #include <errno.h>
 #include <string.h>
 
-static void put(struct expo *e, const char *s, size_t n)
+static void put_grow(struct expo *e, const char *s, size_t n)
 {
 	if (!e->error && strbuf_add(e->out, s, n))
 		e->error = -ENOMEM;
 }
 
-static void puts_e(struct expo *e, const char *s)
+/* Pieces are a few bytes, a line a few dozen: copied in place while there is room. */
+static inline void put(struct expo *e, const char *s, size_t n)
+{
+	struct strbuf *sb = e->out;
+	if (e->error || n >= sb->alloc - sb->len) {
+		put_grow(e, s, n);
+		return;
+	}
+	memcpy(sb->buf + sb->len, s, n);
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+}
+
+static inline void puts_e(struct expo *e, const char *s)
 {
 	put(e, s, strlen(s));
 }
@@ -49,10 +62,26 @@ int utf8_sanitize(const char *s, struct strbuf *out)
 	return 0;
 }
 
+/* Whether s goes out as is: no byte to escape, none beyond ASCII; *len its length. */
+static bool plain_text(const char *s, bool quote, size_t *len)
+{
+	const char *p = s;
+	for (; *p; p++)
+		if ((unsigned char)*p >= 0x80 || *p == '\\' || *p == '\n' || (*p == '"' && quote))
+			return false;
+	*len = (size_t)(p - s);
+	return true;
+}
+
 /* Escape for a label value (\\, \", \n) or HELP text (\\, \n; OM adds \"). */
 static void put_escaped(struct expo *e, const char *s, bool quote)
 {
 	struct strbuf clean = STRBUF_INIT;
+	size_t len;
+	if (plain_text(s, quote, &len)) {
+		put(e, s, len); /* nearly every name and path: no copy, no byte loop */
+		return;
+	}
 	if (utf8_sanitize(s, &clean)) {
 		e->error = -ENOMEM;
 		return;
@@ -153,14 +182,23 @@ int expo_finish(struct expo *e)
 	return e->error;
 }
 
-/* Decimal digits of v ending at end; returns the first. */
+/*
+ * Decimal digits of v ending at end; returns the first. Digits come from
+ * u64 arithmetic once v fits: a u128 division is a library call, and a
+ * value is formatted per sample.
+ */
 static char *u128_digits(char *end, unsigned __int128 v)
 {
 	*end = '\0';
-	do {
+	while (v > UINT64_MAX) {
 		*--end = (char)('0' + (int)(v % 10));
 		v /= 10;
-	} while (v);
+	}
+	uint64_t w = (uint64_t)v;
+	do {
+		*--end = (char)('0' + (int)(w % 10));
+		w /= 10;
+	} while (w);
 	return end;
 }
 
@@ -182,23 +220,35 @@ const char *expo_fmt_i64(char *buf, int64_t v)
 	return buf;
 }
 
+/* The next decimal of rem / den (rem < den); rem keeps the remainder. */
+static int next_decimal(unsigned __int128 *rem, uint64_t den)
+{
+	if (den <= UINT64_MAX / 10) { /* u64 arithmetic, as in u128_digits */
+		uint64_t r = (uint64_t)*rem * 10;
+		*rem = r % den;
+		return (int)(r / den);
+	}
+	*rem *= 10;
+	int d = (int)(*rem / den);
+	*rem %= den;
+	return d;
+}
+
 /* Long division: exact for den a power of ten <= 1e9, else 9 digits. */
 const char *expo_fmt_ratio(char *buf, unsigned __int128 num, uint64_t den)
 {
 	if (!den)
 		den = 1;
-	char *p = u128_digits(buf + 48, num / den);
+	bool small = num <= UINT64_MAX;
+	char *p = u128_digits(buf + 48, small ? (uint64_t)num / den : num / den);
 	size_t n = strlen(p);
 	memmove(buf, p, n + 1);
-	unsigned __int128 rem = num % den;
+	unsigned __int128 rem = small ? (uint64_t)num % den : num % den;
 	if (!rem)
 		return buf;
 	buf[n++] = '.';
-	for (int i = 0; i < 9 && rem; i++) {
-		rem *= 10;
-		buf[n++] = (char)('0' + (int)(rem / den));
-		rem %= den;
-	}
+	for (int i = 0; i < 9 && rem; i++)
+		buf[n++] = (char)('0' + next_decimal(&rem, den));
 	while (buf[n - 1] == '0')
 		n--;
 	buf[n] = '\0';

@@ -1,9 +1,11 @@
 /*
- * group.c - thread grouping. Each thread's key is its label values joined
- * by NUL; sorting (key, thread index) pairs makes groups contiguous and the
- * output order deterministic without a hash table. Joined keys compare
- * like label tuples (NUL sorts first), so group_labels_cmp keeps the same
- * order when memberless and folded groups are added.
+ * group.c - thread grouping. Threads are keyed by hashing, not by
+ * comparing strings per thread: each distinct raw name is normalized once
+ * and interned (intern.h), a thread's group is its tuple of label ids, and
+ * only the groups are sorted, by label values, so the output order is
+ * deterministic. A counting sort by group then lists each group's members
+ * in thread order. group_labels_cmp is the same order, so it holds when
+ * memberless and folded groups are added.
  */
 #include "group.h"
 
@@ -11,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "intern.h"
 #include "kube.h"
 #include "pattern.h"
 #include "strbuf.h"
@@ -99,69 +102,196 @@ int group_label(const struct thread_state *t, enum group_axis a,
 					pattern_key(name, out);
 }
 
-struct keyed_thread {
-	char *key; /* labels joined by '\0', total length klen */
-	size_t klen;
-	size_t index;
+/*
+ * One axis during a grouping: each distinct raw name (pcomm, comm or
+ * cgroup path) is normalized once, however many threads share it, and
+ * equal labels share one id.
+ */
+struct axis_memo {
+	struct intern raws;   /* raw name -> raw id */
+	size_t *label_of;     /* raw id -> label id */
+	size_t cap;
+	struct intern labels; /* label -> label id */
 };
 
-static int cmp_keyed(const void *a, const void *b)
+/* Everything a grouping keys threads by. */
+struct grouping {
+	const struct group_options *o;
+	struct axis_memo memo[GROUP_AXES_MAX];
+	struct intern tuples; /* label-id tuple -> group id */
+	size_t *tuple_of;     /* group id * naxes + axis -> label id */
+	size_t cap;
+	const struct thread_state *last; /* the thread before, and its group */
+	size_t last_gid;
+};
+
+/* The thread's string an axis's label is made from. */
+static const char *axis_raw(const struct thread_state *t, enum group_axis a)
 {
-	const struct keyed_thread *x = a, *y = b;
-	size_t n = x->klen < y->klen ? x->klen : y->klen;
-	int c = memcmp(x->key, y->key, n);
-	if (c)
-		return c;
-	if (x->klen != y->klen)
-		return x->klen < y->klen ? -1 : 1;
-	return x->index < y->index ? -1 : x->index > y->index;
+	switch (a) {
+	case GROUP_AXIS_PCOMM: return t->pcomm;
+	case GROUP_AXIS_COMM: return t->comm;
+	default: return t->cgroup;
+	}
 }
 
-static int thread_key(const struct thread_state *t, const struct group_options *o,
-		      struct keyed_thread *k)
+/* Room for index i in *v (capacity *cap, doubling). 0 / -ENOMEM. */
+static int reserve_index(size_t **v, size_t *cap, size_t i)
+{
+	if (i < *cap)
+		return 0;
+	size_t n = *cap ? *cap * 2 : 64;
+	while (n <= i)
+		n *= 2;
+	size_t *grown = realloc(*v, n * sizeof(**v));
+	if (!grown)
+		return -ENOMEM;
+	*v = grown;
+	*cap = n;
+	return 0;
+}
+
+/* The label id of raw name id raw (first seen: normalized now). */
+static int memo_add(struct axis_memo *m, const struct thread_state *t, enum group_axis a,
+		    const struct group_options *o, size_t raw)
 {
 	struct strbuf sb = STRBUF_INIT;
-	for (size_t i = 0; i < o->naxes; i++)
-		if (group_label(t, o->axes[i], o, &sb) || strbuf_addch(&sb, '\0')) {
-			strbuf_release(&sb);
-			return -ENOMEM;
-		}
-	k->key = strbuf_detach(&sb, &k->klen);
-	return k->key ? 0 : -ENOMEM;
+	size_t label;
+	int rc = group_label(t, a, o, &sb);
+	if (!rc)
+		rc = reserve_index(&m->label_of, &m->cap, raw);
+	if (!rc && intern_id(&m->labels, sb.buf, sb.len, &label) < 0)
+		rc = -ENOMEM;
+	if (!rc)
+		m->label_of[raw] = label;
+	strbuf_release(&sb);
+	return rc;
 }
 
-/* Start a group from the key of its first member. */
-static int group_open(struct thread_group *g, const struct keyed_thread *k,
-		      size_t naxes)
+static int memo_label(struct axis_memo *m, const struct thread_state *t, enum group_axis a,
+		      const struct group_options *o, size_t *label)
 {
-	const char *p = k->key;
-	memset(g, 0, sizeof(*g));
-	for (size_t i = 0; i < naxes; i++) {
-		if (!(g->labels[i] = strdup(p)))
-			return -ENOMEM;
-		p += strlen(p) + 1;
-	}
-	return 0;
-}
-
-/* Groups point into one array, out->store. */
-static int build_groups(struct keyed_thread *keys, size_t n, struct group_set *out)
-{
-	out->groups = calloc(n ? n : 1, sizeof(*out->groups));
-	out->store = malloc((n ? n : 1) * sizeof(*out->store));
-	if (!out->groups || !out->store)
+	const char *raw = axis_raw(t, a);
+	size_t id;
+	int rc = intern_id(&m->raws, raw, strlen(raw), &id);
+	if (rc < 0 || (rc == 1 && memo_add(m, t, a, o, id)))
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		bool same = i && keys[i].klen == keys[i - 1].klen &&
-			    !memcmp(keys[i].key, keys[i - 1].key, keys[i].klen);
-		if (!same && group_open(&out->groups[out->len++], &keys[i], out->naxes))
+	*label = m->label_of[id];
+	return 0;
+}
+
+/* Whether t has the raw names of the thread before (the threads of a process come in a row). */
+static bool same_as_last(const struct grouping *gr, const struct thread_state *t)
+{
+	if (!gr->last)
+		return false;
+	for (size_t a = 0; a < gr->o->naxes; a++)
+		if (strcmp(axis_raw(t, gr->o->axes[a]), axis_raw(gr->last, gr->o->axes[a])))
+			return false;
+	return true;
+}
+
+/* The group id of t: its label ids as one key. */
+static int thread_group_id(struct grouping *gr, const struct thread_state *t, size_t *gid)
+{
+	size_t tuple[GROUP_AXES_MAX], naxes = gr->o->naxes;
+	if (same_as_last(gr, t)) {
+		*gid = gr->last_gid;
+		return 0;
+	}
+	gr->last = t;
+	for (size_t a = 0; a < naxes; a++)
+		if (memo_label(&gr->memo[a], t, gr->o->axes[a], gr->o, &tuple[a]))
 			return -ENOMEM;
-		struct thread_group *g = &out->groups[out->len - 1];
-		if (!g->members)
-			g->members = out->store + i;
-		g->nmembers++;
+	int rc = intern_id(&gr->tuples, tuple, naxes * sizeof(*tuple), gid);
+	if (rc == 1 && !reserve_index(&gr->tuple_of, &gr->cap, (*gid + 1) * naxes - 1))
+		memcpy(gr->tuple_of + *gid * naxes, tuple, naxes * sizeof(*tuple));
+	else if (rc)
+		return -ENOMEM;
+	gr->last_gid = *gid;
+	return 0;
+}
+
+static const char *group_id_label(const struct grouping *gr, size_t gid, size_t a)
+{
+	return intern_str(&gr->memo[a].labels, gr->tuple_of[gid * gr->o->naxes + a]);
+}
+
+/* Group ids in label order: label by label, byte order (a prefix first). */
+static int cmp_group_id(const void *a, const void *b, void *arg)
+{
+	const struct grouping *gr = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	for (size_t i = 0; i < gr->o->naxes; i++) {
+		int c = strcmp(group_id_label(gr, x, i), group_id_label(gr, y, i));
+		if (c)
+			return c;
 	}
 	return 0;
+}
+
+static void grouping_release(struct grouping *gr)
+{
+	for (size_t a = 0; a < GROUP_AXES_MAX; a++) {
+		intern_release(&gr->memo[a].raws);
+		intern_release(&gr->memo[a].labels);
+		free(gr->memo[a].label_of);
+	}
+	intern_release(&gr->tuples);
+	free(gr->tuple_of);
+}
+
+/* Open the groups in label order; rank[gid] is each group's place. */
+static int open_groups(const struct grouping *gr, size_t *rank, struct group_set *out)
+{
+	size_t n = gr->tuples.len;
+	size_t *order = malloc((n ? n : 1) * sizeof(*order));
+	int rc = order ? 0 : -ENOMEM;
+	for (size_t i = 0; !rc && i < n; i++)
+		order[i] = i;
+	if (!rc)
+		qsort_r(order, n, sizeof(*order), cmp_group_id, (void *)gr);
+	for (size_t r = 0; !rc && r < n; r++) {
+		rank[order[r]] = r;
+		out->len = r + 1; /* a failure below leaves this group's labels to release */
+		for (size_t a = 0; !rc && a < out->naxes; a++)
+			if (!(out->groups[r].labels[a] = strdup(group_id_label(gr, order[r], a))))
+				rc = -ENOMEM;
+	}
+	free(order);
+	return rc;
+}
+
+/* Members in thread order: a counting sort of the threads by group rank. */
+static void place_members(const size_t *gids, const size_t *rank, size_t nthreads,
+			  struct group_set *out)
+{
+	for (size_t i = 0; i < nthreads; i++)
+		out->groups[rank[gids[i]]].nmembers++;
+	size_t *p = out->store;
+	for (size_t r = 0; r < out->len; r++) {
+		out->groups[r].members = p;
+		p += out->groups[r].nmembers;
+		out->groups[r].nmembers = 0;
+	}
+	for (size_t i = 0; i < nthreads; i++) {
+		struct thread_group *g = &out->groups[rank[gids[i]]];
+		g->members[g->nmembers++] = i;
+	}
+}
+
+static int build_groups(const struct grouping *gr, const size_t *gids, size_t nthreads,
+			struct group_set *out)
+{
+	size_t n = gr->tuples.len;
+	size_t *rank = malloc((n ? n : 1) * sizeof(*rank));
+	out->groups = calloc(n ? n : 1, sizeof(*out->groups));
+	out->store = malloc((nthreads ? nthreads : 1) * sizeof(*out->store));
+	int rc = rank && out->groups && out->store ? open_groups(gr, rank, out) : -ENOMEM;
+	if (!rc)
+		place_members(gids, rank, nthreads, out);
+	free(rank);
+	return rc;
 }
 
 struct group_options group_options_resolve(const struct group_options *o)
@@ -178,24 +308,23 @@ int group_threads(const struct ctprof_snapshot *s, const struct group_options *o
 		  struct group_set *out)
 {
 	struct group_options defaults = group_options_resolve(o);
+	struct grouping gr = { .o = &defaults };
 	memset(out, 0, sizeof(*out));
 	memcpy(out->axes, defaults.axes, sizeof(out->axes));
 	out->naxes = defaults.naxes;
-	struct keyed_thread *keys = calloc(s->nthreads ? s->nthreads : 1, sizeof(*keys));
-	int rc = keys ? 0 : -ENOMEM;
-	for (size_t i = 0; !rc && i < s->nthreads; i++) {
-		keys[i].index = i;
-		rc = thread_key(&s->threads[i], &defaults, &keys[i]);
+	for (size_t a = 0; a < GROUP_AXES_MAX; a++) {
+		strbuf_init(&gr.memo[a].raws.arena);
+		strbuf_init(&gr.memo[a].labels.arena);
 	}
-	if (!rc) {
-		qsort(keys, s->nthreads, sizeof(*keys), cmp_keyed);
-		rc = build_groups(keys, s->nthreads, out);
-	}
+	strbuf_init(&gr.tuples.arena);
+	size_t *gids = malloc((s->nthreads ? s->nthreads : 1) * sizeof(*gids));
+	int rc = gids ? 0 : -ENOMEM;
 	for (size_t i = 0; !rc && i < s->nthreads; i++)
-		out->store[i] = keys[i].index;
-	for (size_t i = 0; keys && i < s->nthreads; i++)
-		free(keys[i].key);
-	free(keys);
+		rc = thread_group_id(&gr, &s->threads[i], &gids[i]);
+	if (!rc)
+		rc = build_groups(&gr, gids, s->nthreads, out);
+	free(gids);
+	grouping_release(&gr);
 	if (rc)
 		group_set_release(out);
 	return rc;

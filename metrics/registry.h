@@ -22,6 +22,7 @@ enum measured_family {
 	MEASURED_DELAY_BLOCK, /* taskstats_measured && delay_block_active */
 	MEASURED_XACCT,       /* taskstats_measured && xacct_active */
 	MEASURED_JEMALLOC,    /* jemalloc_measured */
+	MEASURED_COUNT
 };
 
 enum metric_type {

@@ -47,6 +47,16 @@ static const enum render_source gate_sources[GATE_COUNT] = {
 	SOURCE_IO_ACCOUNTING, SOURCE_TASKSTATS, SOURCE_DELAYACCT, SOURCE_XACCT,
 };
 
+/*
+ * What the thread families render of a set of groups, computed once for
+ * the series estimate and the text.
+ */
+struct group_values {
+	struct agg_table agg;  /* every registry metric rendered */
+	struct kv_map *smaps;  /* by group, with the source: its processes' smaps_rollup */
+	size_t len;
+};
+
 struct render_ctx {
 	const struct ctprof_snapshot *snap;
 	const struct registry *reg;
@@ -56,6 +66,7 @@ struct render_ctx {
 	const struct continuity_row **rows; /* per group, with a continuity */
 	struct continuity_row *other_row;   /* the folded groups' departed totals */
 	struct cpu_shares cpu;              /* with cpu_on: utime/stime by thread */
+	struct group_values *vals;          /* of every group (not copied with the context) */
 	bool cpu_on;
 	bool avail[SOURCE_COUNT];
 	bool series_limited;
@@ -76,17 +87,79 @@ static bool field_nonzero(const struct thread_state *t, const struct field_desc 
 	}
 }
 
-/* A value-carrying gate is there when some thread has a non-zero value. */
-static void sources_from_values(const struct thread_state *t, bool avail[])
+/*
+ * The value-carrying fields that can still show a source: gated, not a
+ * taskstats family (those have measured flags), with a gate whose source
+ * no thread has shown yet. Fields drop out as their sources turn up, so a
+ * thread costs the few fields of sources not yet seen, not the table.
+ */
+struct pending_fields {
+	const struct field_desc *d[THREAD_FIELD_COUNT];
+	size_t len;
+	/* The same split by kind, so most threads cost one OR per u64 field. */
+	size_t u64_off[THREAD_FIELD_COUNT], nu64;
+	const struct field_desc *other[THREAD_FIELD_COUNT];
+	size_t nother;
+};
+
+static bool gates_shown(unsigned gates, const bool avail[])
 {
-	for (int f = 0; f < THREAD_FIELD_COUNT; f++) {
-		const struct field_desc *d = &thread_field_descs[f];
-		if (d->source == FIELD_SOURCE_TASKSTATS || !field_nonzero(t, d))
+	for (unsigned b = 0; b < GATE_COUNT; b++)
+		if ((gates & (1u << b)) && !avail[gate_sources[b]])
+			return false;
+	return true;
+}
+
+static void pending_split(struct pending_fields *p)
+{
+	p->nu64 = p->nother = 0;
+	for (size_t i = 0; i < p->len; i++) {
+		if (p->d[i]->kind == FIELD_KIND_U64)
+			p->u64_off[p->nu64++] = p->d[i]->offset;
+		else
+			p->other[p->nother++] = p->d[i];
+	}
+}
+
+static void pending_init(struct pending_fields *p)
+{
+	p->len = 0;
+	for (int f = 0; f < THREAD_FIELD_COUNT; f++)
+		if (thread_field_descs[f].gates && thread_field_descs[f].source != FIELD_SOURCE_TASKSTATS)
+			p->d[p->len++] = &thread_field_descs[f];
+	pending_split(p);
+}
+
+/* Whether t has a non-zero value in some pending field. */
+static bool pending_any(const struct thread_state *t, const struct pending_fields *p)
+{
+	uint64_t any = 0;
+	for (size_t i = 0; i < p->nu64; i++)
+		any |= *(const uint64_t *)((const char *)t + p->u64_off[i]);
+	for (size_t i = 0; !any && i < p->nother; i++)
+		any = field_nonzero(t, p->other[i]);
+	return any != 0;
+}
+
+/* A value-carrying gate is there when some thread has a non-zero value. */
+static void sources_from_values(const struct thread_state *t, struct pending_fields *p,
+				bool avail[])
+{
+	size_t kept = 0;
+	if (!pending_any(t, p))
+		return;
+	for (size_t i = 0; i < p->len; i++) {
+		if (!field_nonzero(t, p->d[i]))
 			continue;
 		for (unsigned b = 0; b < GATE_COUNT; b++)
-			if (d->gates & (1u << b))
+			if (p->d[i]->gates & (1u << b))
 				avail[gate_sources[b]] = true;
 	}
+	for (size_t i = 0; i < p->len; i++)
+		if (!gates_shown(p->d[i]->gates, avail))
+			p->d[kept++] = p->d[i];
+	p->len = kept;
+	pending_split(p);
 }
 
 static bool psi_any(const struct psi *p)
@@ -107,10 +180,12 @@ static bool psi_any(const struct psi *p)
  */
 void render_sources(const struct ctprof_snapshot *s, bool avail[SOURCE_COUNT])
 {
+	struct pending_fields pending;
 	memset(avail, 0, SOURCE_COUNT * sizeof(*avail));
+	pending_init(&pending);
 	for (size_t i = 0; i < s->nthreads; i++) {
 		const struct thread_state *t = &s->threads[i];
-		sources_from_values(t, avail);
+		sources_from_values(t, &pending, avail);
 		avail[SOURCE_TASKSTATS] |= t->taskstats_measured;
 		avail[SOURCE_DELAYACCT] |= t->taskstats_measured && t->cpu_delay_active;
 		avail[SOURCE_XACCT] |= t->taskstats_measured && t->xacct_active;
@@ -139,10 +214,7 @@ static bool metric_available(const struct render_ctx *c, const struct metric_des
 		return true;
 	if (m->field->source == FIELD_SOURCE_JEMALLOC && !c->avail[SOURCE_JEMALLOC])
 		return false;
-	for (unsigned b = 0; b < GATE_COUNT; b++)
-		if ((m->field->gates & (1u << b)) && !c->avail[gate_sources[b]])
-			return false;
-	return true;
+	return gates_shown(m->field->gates, c->avail);
 }
 
 /* ---- values ---- */
@@ -204,26 +276,42 @@ static void render_group_value(struct render_ctx *c, const struct metric_desc *m
 	}
 }
 
+/* One group as the thread families read it. */
+struct group_ref {
+	const struct thread_group *g;
+	const struct continuity_row *row; /* its departed totals, or NULL */
+	const struct group_values *vals;
+	size_t vi; /* its place in vals */
+};
+
+static const struct continuity_row *group_row(const struct render_ctx *c, size_t i)
+{
+	return c->rows ? c->rows[i] : NULL;
+}
+
+static struct group_ref group_ref(const struct render_ctx *c, size_t i)
+{
+	return (struct group_ref){ &c->groups.groups[i], group_row(c, i), c->vals, i };
+}
+
 /*
  * A group's value of m: the live aggregate (utime and stime from process
- * totals, when counted), plus its departed total for a counter.
+ * totals, when counted), plus its departed total for a counter. A tally
+ * stays the table's.
  */
-static int group_value(const struct render_ctx *c, const struct metric_desc *m,
-		       const struct thread_group *g, const struct continuity_row *row,
-		       struct agg_value *v)
+static void group_value(const struct render_ctx *c, const struct metric_desc *m,
+			const struct group_ref *gr, struct agg_value *v)
 {
 	int f = c->cpu_on ? cpu_shares_field(m) : -1;
 	uint64_t departed;
-	if (aggregate_metric(c->snap, g, m, v))
-		return -ENOMEM;
+	agg_table_value(&gr->vals->agg, gr->vi, gr->g, m, v);
 	if (f >= 0)
-		v->u = cpu_shares_sum(&c->cpu, g, (enum cpu_field)f);
-	if (m->type == METRIC_COUNTER && row &&
-	    continuity_departed(c->opt->continuity, row, metric_index(c, m), &departed)) {
+		v->u = cpu_shares_sum(&c->cpu, gr->g, (enum cpu_field)f);
+	if (m->type == METRIC_COUNTER && gr->row &&
+	    continuity_departed(c->opt->continuity, gr->row, metric_index(c, m), &departed)) {
 		v->u = u64_sat_add(v->u, departed);
 		v->absent = false;
 	}
-	return 0;
 }
 
 /*
@@ -231,38 +319,30 @@ static int group_value(const struct render_ctx *c, const struct metric_desc *m,
  * absent from (a taskstats sub-family the host has switched off) is left
  * out whole rather than exported empty.
  */
-static int render_metric_group(struct render_ctx *c, const struct metric_desc *m,
-			       const struct thread_group *g, const struct continuity_row *row,
-			       bool *header)
+static void render_metric_group(struct render_ctx *c, const struct metric_desc *m,
+				const struct group_ref *gr, bool *header)
 {
 	struct agg_value v;
-	if (group_value(c, m, g, row, &v))
-		return -ENOMEM;
-	if (!v.absent && !*header) {
+	group_value(c, m, gr, &v);
+	if (v.absent)
+		return;
+	if (!*header) {
 		expo_family(&c->e, m->name, m->type == METRIC_COUNTER ? EXPO_COUNTER : EXPO_GAUGE,
 			    m->unit, m->field ? m->field->help : "Threads in the group");
 		*header = true;
 	}
-	if (!v.absent)
-		render_group_value(c, m, g, &v);
-	agg_value_release(&v);
-	return 0;
+	render_group_value(c, m, gr->g, &v);
 }
 
-static const struct continuity_row *group_row(const struct render_ctx *c, size_t i)
-{
-	return c->rows ? c->rows[i] : NULL;
-}
-
-static int render_metric(struct render_ctx *c, const struct metric_desc *m)
+static void render_metric(struct render_ctx *c, const struct metric_desc *m)
 {
 	bool header = false;
 	if (!metric_available(c, m))
-		return 0;
-	for (size_t i = 0; i < c->groups.len; i++)
-		if (render_metric_group(c, m, &c->groups.groups[i], group_row(c, i), &header))
-			return -ENOMEM;
-	return 0;
+		return;
+	for (size_t i = 0; i < c->groups.len; i++) {
+		struct group_ref gr = group_ref(c, i);
+		render_metric_group(c, m, &gr, &header);
+	}
 }
 
 /* smaps_rollup: per group, the sum over its processes (leader rows). */
@@ -282,46 +362,67 @@ static int smaps_group_sum(const struct render_ctx *c, const struct thread_group
 	return 0;
 }
 
+static void group_values_release(struct group_values *v)
+{
+	for (size_t i = 0; v->smaps && i < v->len; i++)
+		kv_map_release(&v->smaps[i]);
+	free(v->smaps);
+	agg_table_release(&v->agg);
+	memset(v, 0, sizeof(*v));
+}
+
+/* groups[0..n)'s values of the families rendered. 0 / -ENOMEM (v left empty). */
+static int group_values_build(const struct render_ctx *c, const struct thread_group *groups,
+			      size_t n, struct group_values *v)
+{
+	bool want[REGISTRY_MAX];
+	for (size_t i = 0; i < c->reg->len; i++)
+		want[i] = metric_available(c, &c->reg->metrics[i]);
+	int rc = agg_table_build(&v->agg, c->snap, c->reg, want, groups, n);
+	v->len = n;
+	v->smaps = NULL;
+	if (!rc && c->avail[SOURCE_SMAPS_ROLLUP] && !(v->smaps = calloc(n + 1, sizeof(*v->smaps))))
+		rc = -ENOMEM;
+	for (size_t i = 0; !rc && v->smaps && i < n; i++)
+		rc = smaps_group_sum(c, &groups[i], &v->smaps[i]);
+	if (rc)
+		group_values_release(v);
+	return rc;
+}
+
 static void family_header(struct render_ctx *c, enum extra_family_id id)
 {
 	const struct extra_family *f = &extra_families[id];
 	expo_family(&c->e, f->name, f->type, f->unit, f->help);
 }
 
-static int render_smaps_group(struct render_ctx *c, const struct thread_group *g)
+static void render_smaps_group(struct render_ctx *c, const struct group_ref *gr)
 {
-	struct kv_map sum = { 0 };
+	const struct kv_map *sum = &gr->vals->smaps[gr->vi];
 	struct expo_label labels[GROUP_AXES_MAX + 1];
 	char buf[EXPO_VALUE_MAX];
-	if (smaps_group_sum(c, g, &sum)) {
-		kv_map_release(&sum);
-		return -ENOMEM;
-	}
-	size_t n = group_labels(c, g, labels);
-	for (size_t k = 0; k < sum.len; k++)
+	size_t n = group_labels(c, gr->g, labels);
+	for (size_t k = 0; k < sum->len; k++)
 		sample_with(c, extra_families[FAMILY_SMAPS_ROLLUP].name, labels, n, "key",
-			    sum.items[k].key, expo_fmt_u64(buf, sum.items[k].value));
-	kv_map_release(&sum);
-	return 0;
+			    sum->items[k].key, expo_fmt_u64(buf, sum->items[k].value));
 }
 
-static int render_smaps(struct render_ctx *c)
+static void render_smaps(struct render_ctx *c)
 {
 	if (!c->avail[SOURCE_SMAPS_ROLLUP])
-		return 0;
+		return;
 	family_header(c, FAMILY_SMAPS_ROLLUP);
-	for (size_t i = 0; i < c->groups.len; i++)
-		if (render_smaps_group(c, &c->groups.groups[i]))
-			return -ENOMEM;
-	return 0;
+	for (size_t i = 0; i < c->groups.len; i++) {
+		struct group_ref gr = group_ref(c, i);
+		render_smaps_group(c, &gr);
+	}
 }
 
-static int render_thread_families(struct render_ctx *c)
+static void render_thread_families(struct render_ctx *c)
 {
 	for (size_t i = 0; i < c->reg->len; i++)
-		if (render_metric(c, &c->reg->metrics[i]))
-			return -ENOMEM;
-	return render_smaps(c);
+		render_metric(c, &c->reg->metrics[i]);
+	render_smaps(c);
 }
 
 /* ---- groups: retained, and the series limit ---- */
@@ -339,26 +440,30 @@ static int attach_rows(struct render_ctx *c)
 	return 0;
 }
 
+/* Each group's values, computed again after the groups change. */
+static int aggregate_groups(struct render_ctx *c)
+{
+	group_values_release(c->vals);
+	return group_values_build(c, c->groups.groups, c->groups.len, c->vals);
+}
+
 /*
  * The thread-family series g would produce, counted by rendering it into
  * a counting expo (a copy of the context), so the estimate is the render.
  */
-static int group_series(const struct render_ctx *c, const struct thread_group *g,
-			const struct continuity_row *row, size_t *n)
+static void group_series(const struct render_ctx *c, const struct group_ref *gr, size_t *n)
 {
 	struct render_ctx count = *c;
 	count.e = (struct expo){ .out = NULL, .format = c->e.format };
 	for (size_t i = 0; i < c->reg->len; i++) {
 		const struct metric_desc *m = &c->reg->metrics[i];
 		bool header = false;
-		if (metric_available(&count, m) &&
-		    render_metric_group(&count, m, g, row, &header))
-			return -ENOMEM;
+		if (metric_available(&count, m))
+			render_metric_group(&count, m, gr, &header);
 	}
-	if (c->avail[SOURCE_SMAPS_ROLLUP] && render_smaps_group(&count, g))
-		return -ENOMEM;
+	if (c->avail[SOURCE_SMAPS_ROLLUP])
+		render_smaps_group(&count, gr);
 	*n = count.e.samples;
-	return 0;
 }
 
 /*
@@ -370,6 +475,7 @@ static int other_bound(const struct render_ctx *c, size_t *n)
 	size_t nthreads = c->snap->nthreads;
 	struct thread_group all = { .nmembers = nthreads };
 	struct continuity_row *row = NULL;
+	struct group_values vals;
 	int rc = -ENOMEM;
 	for (size_t a = 0; a < c->groups.naxes; a++)
 		all.labels[a] = (char *)GROUP_OTHER_LABEL;
@@ -380,7 +486,12 @@ static int other_bound(const struct render_ctx *c, size_t *n)
 		all.members[i] = i;
 	if (c->rows && !(row = continuity_row_sum(c->opt->continuity, c->rows, c->groups.len)))
 		goto out_free_members;
-	rc = group_series(c, &all, row, n);
+	if (!group_values_build(c, &all, 1, &vals)) {
+		struct group_ref gr = { &all, row, &vals, 0 };
+		group_series(c, &gr, n);
+		group_values_release(&vals);
+		rc = 0;
+	}
 	continuity_row_free(row);
 out_free_members:
 	free(all.members);
@@ -460,7 +571,8 @@ static int fold_rows(struct render_ctx *c, const bool *fold)
 
 static int fold_groups(struct render_ctx *c, const bool *fold, size_t *other)
 {
-	if (fold_rows(c, fold) || group_set_fold(&c->groups, fold, other) || attach_rows(c))
+	if (fold_rows(c, fold) || group_set_fold(&c->groups, fold, other) || attach_rows(c) ||
+	    aggregate_groups(c))
 		return -ENOMEM;
 	if (c->rows)
 		c->rows[*other] = c->other_row;
@@ -469,15 +581,14 @@ static int fold_groups(struct render_ctx *c, const bool *fold, size_t *other)
 }
 
 /* Per-group series counts into series[], their sum into *total. */
-static int count_series(const struct render_ctx *c, size_t *series, size_t *total)
+static void count_series(const struct render_ctx *c, size_t *series, size_t *total)
 {
 	*total = 0;
 	for (size_t i = 0; i < c->groups.len; i++) {
-		if (group_series(c, &c->groups.groups[i], group_row(c, i), &series[i]))
-			return -ENOMEM;
+		struct group_ref gr = group_ref(c, i);
+		group_series(c, &gr, &series[i]);
 		*total += series[i];
 	}
-	return 0;
 }
 
 /* Fold the smallest groups so the estimate fits max_series; fill res. */
@@ -495,9 +606,10 @@ static int fold_to_limit(struct render_ctx *c, const size_t *series, struct rend
 		res->groups_folded += fold[i];
 		res->series_kept += fold[i] ? 0 : series[i];
 	}
-	if (fold_groups(c, fold, &other) ||
-	    group_series(c, &c->groups.groups[other], group_row(c, other), &other_series))
+	if (fold_groups(c, fold, &other))
 		goto out_free_fold;
+	struct group_ref gr = group_ref(c, other);
+	group_series(c, &gr, &other_series);
 	res->series_kept += other_series;
 	rc = 0;
 out_free_fold:
@@ -509,19 +621,16 @@ static int limit_series(struct render_ctx *c)
 {
 	struct render_result res = { 0 };
 	size_t *series = calloc(c->groups.len + 1, sizeof(*series));
-	int rc = -ENOMEM;
+	int rc = 0;
 	if (!series)
 		return -ENOMEM;
-	if (count_series(c, series, &res.series))
-		goto out_free_series;
+	count_series(c, series, &res.series);
 	res.series_kept = res.series;
-	rc = 0;
 	if (c->opt->max_series && res.series > c->opt->max_series)
 		rc = fold_to_limit(c, series, &res);
 	res.series_limited = c->series_limited;
 	if (!rc && c->opt->result)
 		*c->opt->result = res;
-out_free_series:
 	free(series);
 	return rc;
 }
@@ -536,6 +645,8 @@ static int prepare_groups(struct render_ctx *c)
 		rc = continuity_add_retained(c->opt->continuity, &c->groups);
 	if (!rc)
 		rc = attach_rows(c);
+	if (!rc)
+		rc = aggregate_groups(c);
 	if (!rc && (c->opt->max_series || c->opt->result))
 		rc = limit_series(c);
 	return rc;
@@ -895,7 +1006,8 @@ static void render_capture(struct render_ctx *c)
 int render_snapshot(const struct ctprof_snapshot *s, const struct registry *r,
 		    const struct render_options *o, struct strbuf *out)
 {
-	struct render_ctx c = { .snap = s, .reg = r, .opt = o };
+	struct group_values vals = { 0 };
+	struct render_ctx c = { .snap = s, .reg = r, .opt = o, .vals = &vals };
 	c.e.out = out;
 	c.e.format = o->format;
 	c.clk_tck = o->clk_tck > 0 ? o->clk_tck : sysconf(_SC_CLK_TCK);
@@ -903,9 +1015,8 @@ int render_snapshot(const struct ctprof_snapshot *s, const struct registry *r,
 		c.clk_tck = 100;
 	render_sources(s, c.avail);
 	int rc = prepare_groups(&c);
-	if (!rc)
-		rc = render_thread_families(&c);
 	if (!rc) {
+		render_thread_families(&c);
 		render_host_psi(&c);
 		render_cgroups(&c);
 		render_sched_ext(&c);
@@ -918,6 +1029,7 @@ int render_snapshot(const struct ctprof_snapshot *s, const struct registry *r,
 		rc = o->open_ended ? c.e.error : expo_finish(&c.e);
 	}
 	continuity_row_free(c.other_row);
+	group_values_release(&vals);
 	cpu_shares_release(&c.cpu);
 	free(c.rows);
 	group_set_release(&c.groups);
