@@ -366,8 +366,10 @@ def exporter_health():
     p.append(timeseries(
         "Threads captured", "short",
         [target("ctprof_capture_threads{%s}" % INST, "{{instance}} in capture"),
-         target("ctprof_parse_tids_walked{%s}" % INST, "{{instance}} walked")],
-        "Threads in the served capture and threads the walk visited."))
+         target("ctprof_parse_tids_walked{%s}" % INST, "{{instance}} walked"),
+         target("ctprof_capture_threads_reused{%s}" % INST, "{{instance}} idle, reused")],
+        "Threads in the served capture, threads the walk visited, and idle "
+        "threads whose sched and io values were carried over (not read)."))
     p.append(stat(
         "Sources available", "bool_yes_no",
         [target(by("source", "ctprof_source_available{%s}" % INST, "min"), "{{source}}")],

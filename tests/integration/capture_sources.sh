@@ -204,6 +204,9 @@ download d2
 r2=$(reused_last)
 check_eq "daemon: an idle capture reuses at least the eleven sleeper threads" 1 \
 	"$([ "${r2:-0}" -ge 11 ] && echo 1 || echo 0)"
+curl -sf "$base/metrics" -o "$work/memo.prom"
+check_eq "daemon: ctprof_capture_threads_reused is the capture's count" "$(reused_last)" \
+	"$(awk '$1 == "ctprof_capture_threads_reused" { print $2 }' "$work/memo.prom")"
 capture "files-d-$pid" -- --pid "$pid" --sources files
 capture "files-d-$pid2" -- --pid "$pid2" --sources files
 io_before=$(awk '$1 == "rchar:" || $1 == "syscr:" { print $2 }' "/proc/$poker/io" | paste -sd' ')
