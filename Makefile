@@ -236,6 +236,7 @@ soak: deps
 		ASAN_OPTIONS=detect_leaks=1 bash tests/integration/reliability_load.sh
 
 bench: deps
+	bench/deps.sh
 	$(MAKE) all $(BENCH_BINS) $(HELPER_BINS) $(JM_DIR)/je_dynamic
 	bench/run.sh $(BUILD)
 
