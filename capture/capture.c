@@ -102,11 +102,14 @@ static unsigned walk_workers(const struct capture_options *o)
 
 static int walk_tgids(struct capture_run *run, const uint32_t *tgids, size_t n)
 {
+	pthread_mutex_t jemalloc_lock = PTHREAD_MUTEX_INITIALIZER;
 	struct walk_plan plan = { .proc_fd = run->proc_fd,
 				  .cgroup_fd = run->cgroup_fd,
 				  .live = run->live,
 				  .smaps = !run->opt->no_smaps,
-				  .taskstats = &run->taskstats };
+				  .taskstats = &run->taskstats,
+				  .jemalloc = run->jemalloc,
+				  .jemalloc_lock = &jemalloc_lock };
 	plan_sources(run, &plan);
 	int rc = plan_memo(run, &plan);
 	if (!rc)
@@ -118,15 +121,6 @@ static int walk_tgids(struct capture_run *run, const uint32_t *tgids, size_t n)
 	if (!rc && run->opt->memo)
 		rc = capture_memo_commit(run->opt->memo, run->snap);
 	return rc;
-}
-
-/* Phase 2 of the jemalloc probe: on this thread, the tracer of phase 1. */
-static void jemalloc_read_threads(struct capture_run *run)
-{
-	if (!run->jemalloc)
-		return;
-	for (size_t i = 0; i < run->snap->nthreads; i++)
-		jemalloc_prober_read_thread(run->jemalloc, &run->snap->threads[i]);
 }
 
 static int capture_threads(struct capture_run *run, int32_t pid)
@@ -142,8 +136,6 @@ static int capture_threads(struct capture_run *run, int32_t pid)
 		rc = jemalloc_begin(run, tgids.ids, tgids.len, pid <= 0);
 	if (!rc)
 		rc = walk_tgids(run, tgids.ids, tgids.len);
-	if (!rc)
-		jemalloc_read_threads(run);
 	if (pid <= 0)
 		free(tgids.ids);
 	return rc;

@@ -202,6 +202,11 @@ static int walk_tid(struct walker *w, int pfd, uint32_t tgid, uint32_t tid,
 		goto out_release;
 	}
 	parse_tally_commit(&w->tally);
+	if (plan->jemalloc) {
+		pthread_mutex_lock(plan->jemalloc_lock);
+		jemalloc_prober_read_thread(plan->jemalloc, &t);
+		pthread_mutex_unlock(plan->jemalloc_lock);
+	}
 	return snapshot_push_thread(&w->part, &t);
 out_release:
 	thread_state_release(&t);

@@ -6,18 +6,20 @@
  * process's sequence (its tids, one pipelined taskstats query for all of
  * them before any file is read, its cgroup read once when the kernel
  * guarantees its threads share it, each thread's files, the ghost filter,
- * the process's own CPU times), and the merge of every walker's part back
- * into tgid, tid order. Each walker has its own buffers, tally and
+ * the process's own CPU times, the jemalloc read of each kept thread), and
+ * the merge of every walker's part back into tgid, tid order. Each walker has its own buffers, tally and
  * taskstats socket; nothing is shared but what is read-only.
  */
 #ifndef CTPROF_CAPTURE_WALK_H
 #define CTPROF_CAPTURE_WALK_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "capture_memo.h"
+#include "jemalloc_probe.h"
 #include "parse_tally.h"
 #include "snapshot.h"
 #include "taskstats.h"
@@ -44,6 +46,13 @@ struct walk_plan {
 	const struct taskstats_pass *taskstats; /* NULL or !enabled: no queries */
 	/* Idle threads' sched and io from the last capture; NULL: read all. */
 	const struct capture_memo *memo;
+	/*
+	 * The jemalloc probe's phase 2, or NULL. Its reads stop a thread on its
+	 * own tracer thread, so any walker may ask, one at a time (the lock):
+	 * right after the thread's files, while a young thread is still alive.
+	 */
+	struct jemalloc_prober *jemalloc;
+	pthread_mutex_t *jemalloc_lock;
 };
 
 /* What a walk adds up besides the threads. */
