@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "capture.h"
+#include "snapshot_json.h"
 
 static char fixture_root[4096];
 
@@ -332,6 +333,43 @@ static void test_single_process_mode(void **state)
 	strbuf_release(&err);
 }
 
+/* The fixture captured with n walkers, as JSON (capture time zeroed). */
+static void capture_json(unsigned workers, struct strbuf *json, size_t *nprocs)
+{
+	struct ctprof_snapshot s;
+	struct strbuf err = STRBUF_INIT;
+	struct capture_options o = { .procfs = fixture("host1/proc"),
+				     .sysfs = fixture("host1/sys"),
+				     .cgroupfs = fixture("host1/cgroup"),
+				     .workers = workers };
+	ctprof_snapshot_init(&s);
+	assert_int_equal(ctprof_capture(&o, &s, &err), 0);
+	s.captured_at_unix_ns = 0;
+	assert_int_equal(snapshot_to_json(&s, json, &err), 0);
+	*nprocs = s.nprocs;
+	ctprof_snapshot_release(&s);
+	strbuf_release(&err);
+}
+
+/* The pool changes who reads what, never what the snapshot says. */
+static void test_workers_do_not_change_the_snapshot(void **state)
+{
+	(void)state;
+	struct strbuf one = STRBUF_INIT, many = STRBUF_INIT;
+	size_t nprocs_one, nprocs;
+	capture_json(1, &one, &nprocs_one);
+	assert_true(one.len > 1000);
+	for (unsigned w = 2; w <= CAPTURE_WORKERS_MAX; w *= 2) {
+		strbuf_reset(&many);
+		capture_json(w, &many, &nprocs);
+		assert_int_equal(many.len, one.len);
+		assert_memory_equal(many.buf, one.buf, one.len);
+		assert_int_equal(nprocs, nprocs_one);
+	}
+	strbuf_release(&one);
+	strbuf_release(&many);
+}
+
 static void test_bad_procfs_root(void **state)
 {
 	(void)state;
@@ -363,6 +401,7 @@ int main(void)
 	const struct CMUnitTest modes[] = {
 		cmocka_unit_test(test_single_process_mode),
 		cmocka_unit_test(test_bad_procfs_root),
+		cmocka_unit_test(test_workers_do_not_change_the_snapshot),
 	};
 	int failed = cmocka_run_group_tests_name("capture_host1", walk,
 						 capture_host1, release_snapshot);
