@@ -1,7 +1,8 @@
 /*
  * snapshot_file.c - zstd framing and file I/O of a ctprof snapshot.
  *
- * Owns the byte format around the JSON: one zstd frame at level 3 on write;
+ * Owns the byte format around the JSON: one zstd frame at level 3 on write,
+ * compressed as the JSON writer streams it;
  * any sequence of frames on read, decoded with the streaming API so a frame
  * that claims or produces more than 256 MiB is refused without being
  * inflated. Files are replaced atomically: a reader never sees half a file.
@@ -33,36 +34,84 @@
 
 #define READ_CHUNK (64u << 10)
 
+/* The compressor the JSON writer feeds: output accumulates in out. */
+struct zstd_sink {
+	ZSTD_CCtx *cctx;
+	struct strbuf *out;
+	struct strbuf *err;
+};
+
+/*
+ * Run the compressor until in is consumed (ZSTD_e_continue) or the frame is
+ * closed (ZSTD_e_end), with at least one ZSTD_CStreamOutSize() of room each
+ * round so a round always progresses.
+ */
+static int zstd_pump(struct zstd_sink *z, const void *data, size_t len,
+		     ZSTD_EndDirective end)
+{
+	ZSTD_inBuffer in = { data, len, 0 };
+
+	for (;;) {
+		ZSTD_outBuffer out;
+		size_t left;
+
+		if (strbuf_grow(z->out, ZSTD_CStreamOutSize())) {
+			strbuf_set_line(z->err, "out of memory compressing snapshot");
+			return -ENOMEM;
+		}
+		out = (ZSTD_outBuffer){ z->out->buf + z->out->len,
+					z->out->alloc - z->out->len - 1, 0 };
+		left = ZSTD_compressStream2(z->cctx, &out, &in, end);
+		if (ZSTD_isError(left)) {
+			strbuf_set_line(z->err, "zstd compression failed: %s",
+					ZSTD_getErrorName(left));
+			return -EIO;
+		}
+		z->out->len += out.pos;
+		z->out->buf[z->out->len] = '\0';
+		if (end == ZSTD_e_end ? !left : in.pos == in.size)
+			return 0;
+	}
+}
+
+static int zstd_sink_write(void *ctx, const char *data, size_t len)
+{
+	return zstd_pump(ctx, data, len, ZSTD_e_continue);
+}
+
+/*
+ * The JSON goes through a zstd stream as it is written, so only the
+ * compressed bytes are ever whole in memory. The frame carries no content
+ * size (it is not known up front); readers, ours and ktstr's, need none.
+ */
 int snapshot_encode(const struct ctprof_snapshot *s, struct strbuf *out_zstd,
 		    struct strbuf *err)
 {
-	struct strbuf json = STRBUF_INIT;
-	size_t bound, n;
+	struct zstd_sink z = { ZSTD_createCCtx(), out_zstd, err };
+	size_t set;
 	int rc;
 
-	rc = snapshot_to_json(s, &json, err);
-	if (rc)
-		goto out_release_json;
-	bound = ZSTD_compressBound(json.len);
 	strbuf_reset(out_zstd);
-	rc = strbuf_grow(out_zstd, bound);
-	if (rc) {
+	if (!z.cctx) {
 		strbuf_set_line(err, "out of memory compressing snapshot");
-		goto out_release_json;
+		return -ENOMEM;
 	}
-	n = ZSTD_compress(out_zstd->buf, bound, json.buf, json.len,
-			  SNAPSHOT_ZSTD_LEVEL);
-	if (ZSTD_isError(n)) {
+	set = ZSTD_CCtx_setParameter(z.cctx, ZSTD_c_compressionLevel,
+				     SNAPSHOT_ZSTD_LEVEL);
+	if (ZSTD_isError(set)) {
 		strbuf_set_line(err, "zstd compression failed: %s",
-			  ZSTD_getErrorName(n));
+				ZSTD_getErrorName(set));
 		rc = -EIO;
-		goto out_release_json;
+		goto out_free_cctx;
 	}
-	out_zstd->len = n;
-	out_zstd->buf[n] = '\0';
+	rc = snapshot_write_json(s, zstd_sink_write, &z, err);
+	if (!rc)
+		rc = zstd_pump(&z, NULL, 0, ZSTD_e_end);
+	if (rc)
+		strbuf_reset(out_zstd);
 
-out_release_json:
-	strbuf_release(&json);
+out_free_cctx:
+	ZSTD_freeCCtx(z.cctx);
 	return rc;
 }
 

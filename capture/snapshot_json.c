@@ -11,6 +11,11 @@
  * therefore written as raw decimal text, and on read each number node is
  * tied back to its source text (see assign_number_offsets) and parsed as an
  * exact integer.
+ *
+ * The writer streams: the top-level object and the threads array and the
+ * cgroup map are punctuated here, each piece between is one cJSON tree,
+ * printed and freed before the next, so a 10k-thread snapshot never exists
+ * as one tree or one string.
  */
 #include "snapshot_json.h"
 
@@ -385,36 +390,6 @@ static cJSON *thread_json(const struct thread_state *t)
 
 static cJSON *struct_json(const struct schema *sc, const void *base);
 
-static cJSON *threads_json(const struct ctprof_snapshot *s)
-{
-	cJSON *arr = cJSON_CreateArray();
-
-	for (size_t i = 0; arr && i < s->nthreads; i++) {
-		if (add_element(arr, thread_json(&s->threads[i]))) {
-			cJSON_Delete(arr);
-			return NULL;
-		}
-	}
-	return arr;
-}
-
-/* s->cgroups is kept sorted by path, which is BTreeMap order. */
-static cJSON *cgroups_json(const struct ctprof_snapshot *s)
-{
-	cJSON *obj = cJSON_CreateObject();
-
-	for (size_t i = 0; obj && i < s->ncgroups; i++) {
-		const struct cgroup_stats *c = &s->cgroups[i];
-
-		if (add_member(obj, c->path ? c->path : "",
-			       struct_json(&cgroup_schema, c))) {
-			cJSON_Delete(obj);
-			return NULL;
-		}
-	}
-	return obj;
-}
-
 /* Whether a member is None/empty, i.e. left out under skip_serializing_if. */
 static bool member_absent(const struct member *m, const void *base)
 {
@@ -474,9 +449,9 @@ static cJSON *member_json(const struct member *m, const void *base)
 		return ptr ? struct_json(m->sub, ptr) : cJSON_CreateNull();
 	}
 	case MEMBER_THREADS:
-		return threads_json(base);
 	case MEMBER_CGROUPS:
-		return cgroups_json(base);
+		/* top level only, and streamed there piece by piece */
+		return NULL;
 	}
 	return NULL;
 }
@@ -498,19 +473,183 @@ static cJSON *struct_json(const struct schema *sc, const void *base)
 	return obj;
 }
 
+/* ---- streaming the snapshot ---- */
+
+/* Room offered to cJSON for one piece; doubled (and kept) on a miss. */
+#define PIECE_ROOM_MIN (4u << 10)
+
+/*
+ * One writer pass. Only one piece (a thread, a cgroup, a summary) exists as
+ * a cJSON tree at a time, and the stage holds at most one chunk of text, so
+ * neither the whole tree nor the whole text ever does (at 10k threads the
+ * two were ~140 MB). Chunks keep the sink's (zstd's) calls few.
+ */
+struct json_stream {
+	snapshot_json_sink sink;
+	void *ctx;
+	struct strbuf stage;
+	size_t room;
+	bool sink_failed; /* the sink, not this file, set the error */
+};
+
+static int stream_flush(struct json_stream *w)
+{
+	int rc;
+
+	if (!w->stage.len)
+		return 0;
+	rc = w->sink(w->ctx, w->stage.buf, w->stage.len);
+	if (rc)
+		w->sink_failed = true;
+	strbuf_reset(&w->stage);
+	return rc;
+}
+
+static int stream_flush_full(struct json_stream *w)
+{
+	return w->stage.len >= SNAPSHOT_JSON_CHUNK ? stream_flush(w) : 0;
+}
+
+/* Punctuation between pieces: the same bytes cJSON prints unformatted. */
+static int stream_raw(struct json_stream *w, const char *text)
+{
+	if (strbuf_adds(&w->stage, text))
+		return -ENOMEM;
+	return stream_flush_full(w);
+}
+
+/*
+ * Print item with cJSON straight into the stage. Printing into a given
+ * buffer, cJSON fails a print that does not fit (it does not allocate):
+ * the partial text is dropped and the print retried with twice the room.
+ */
+static int print_piece(struct json_stream *w, cJSON *item)
+{
+	for (;;) {
+		char *at;
+
+		if (w->room > INT_MAX / 2 || strbuf_grow(&w->stage, w->room))
+			return -ENOMEM;
+		at = w->stage.buf + w->stage.len;
+		if (cJSON_PrintPreallocated(item, at, (int)w->room, false)) {
+			w->stage.len += strlen(at);
+			return 0;
+		}
+		w->stage.buf[w->stage.len] = '\0';
+		w->room *= 2;
+	}
+}
+
+/* item is taken over (deleted here); NULL means it ran out of memory. */
+static int stream_piece(struct json_stream *w, cJSON *item)
+{
+	int rc;
+
+	if (!item)
+		return -ENOMEM;
+	rc = print_piece(w, item);
+	cJSON_Delete(item);
+	return rc ? rc : stream_flush_full(w);
+}
+
+/* ',' unless first, then "key": with cJSON's escaping (cgroup paths). */
+static int stream_key(struct json_stream *w, const char *key, bool first)
+{
+	int rc = first ? 0 : stream_raw(w, ",");
+
+	if (!rc)
+		rc = stream_piece(w, cJSON_CreateStringReference(key));
+	return rc ? rc : stream_raw(w, ":");
+}
+
+static int stream_threads(struct json_stream *w, const struct ctprof_snapshot *s)
+{
+	int rc = stream_raw(w, "[");
+
+	for (size_t i = 0; !rc && i < s->nthreads; i++) {
+		if (i)
+			rc = stream_raw(w, ",");
+		if (!rc)
+			rc = stream_piece(w, thread_json(&s->threads[i]));
+	}
+	return rc ? rc : stream_raw(w, "]");
+}
+
+/* s->cgroups is kept sorted by path, which is BTreeMap order. */
+static int stream_cgroups(struct json_stream *w, const struct ctprof_snapshot *s)
+{
+	int rc = stream_raw(w, "{");
+
+	for (size_t i = 0; !rc && i < s->ncgroups; i++) {
+		const struct cgroup_stats *c = &s->cgroups[i];
+
+		rc = stream_key(w, c->path ? c->path : "", i == 0);
+		if (!rc)
+			rc = stream_piece(w, struct_json(&cgroup_schema, c));
+	}
+	return rc ? rc : stream_raw(w, "}");
+}
+
+static int stream_member(struct json_stream *w, const struct member *m,
+			 const struct ctprof_snapshot *s)
+{
+	switch (m->kind) {
+	case MEMBER_THREADS:
+		return stream_threads(w, s);
+	case MEMBER_CGROUPS:
+		return stream_cgroups(w, s);
+	default:
+		return stream_piece(w, member_json(m, s));
+	}
+}
+
+/* The snapshot object as struct_json would print it, member by member. */
+static int stream_snapshot(struct json_stream *w, const struct ctprof_snapshot *s)
+{
+	const struct schema *sc = &snapshot_schema;
+	bool first = true;
+	int rc = stream_raw(w, "{");
+
+	for (size_t i = 0; !rc && i < sc->count; i++) {
+		const struct member *m = &sc->members[i];
+
+		if (sc->omit_absent && member_absent(m, s))
+			continue;
+		rc = stream_key(w, m->name, first);
+		first = false;
+		if (!rc)
+			rc = stream_member(w, m, s);
+	}
+	if (!rc)
+		rc = stream_raw(w, "}");
+	return rc ? rc : stream_flush(w);
+}
+
+int snapshot_write_json(const struct ctprof_snapshot *s, snapshot_json_sink sink,
+			void *ctx, struct strbuf *err)
+{
+	struct json_stream w = { sink, ctx, STRBUF_INIT, PIECE_ROOM_MIN, false };
+	int rc = stream_snapshot(&w, s);
+
+	strbuf_release(&w.stage);
+	if (rc && !w.sink_failed)
+		strbuf_set_line(err, "out of memory while writing snapshot JSON");
+	return rc;
+}
+
+static int strbuf_sink(void *ctx, const char *data, size_t len)
+{
+	return strbuf_add(ctx, data, len);
+}
+
 int snapshot_to_json(const struct ctprof_snapshot *s, struct strbuf *out,
 		     struct strbuf *err)
 {
-	cJSON *root = struct_json(&snapshot_schema, s);
-	char *text = root ? cJSON_PrintUnformatted(root) : NULL;
-	int rc = -ENOMEM;
+	int rc;
 
-	cJSON_Delete(root);
-	if (text) {
-		strbuf_reset(out);
-		rc = strbuf_adds(out, text);
-		cJSON_free(text);
-	}
+	strbuf_reset(out);
+	rc = snapshot_write_json(s, strbuf_sink, out, err);
+	/* the sink fails only for want of memory, and leaves err to us */
 	if (rc)
 		strbuf_set_line(err, "out of memory while writing snapshot JSON");
 	return rc;

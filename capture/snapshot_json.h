@@ -6,6 +6,8 @@
  * u64 kept exact), and the reverse with serde's rules made lenient where
  * ktstr would refuse a missing key (missing keys take the C defaults).
  * Thread objects are driven by thread_field_descs[], nothing lists fields.
+ * Writing streams (one piece at a time to a sink); reading takes the whole
+ * text.
  */
 #ifndef CTPROF_SNAPSHOT_JSON_H
 #define CTPROF_SNAPSHOT_JSON_H
@@ -14,6 +16,27 @@
 
 #include "snapshot.h"
 #include "strbuf.h"
+
+/*
+ * The writer hands text over once it has this much: every chunk but the
+ * last is at least this long, and none is longer by more than one piece
+ * (a thread, a cgroup, a summary).
+ */
+#define SNAPSHOT_JSON_CHUNK (64u << 10)
+
+/* Takes the next len bytes of text. 0, or a negative errno that stops the writer. */
+typedef int (*snapshot_json_sink)(void *ctx, const char *data, size_t len);
+
+/*
+ * Hand the compact JSON of s to sink, in order, in SNAPSHOT_JSON_CHUNK
+ * chunks. Memory stays small whatever the thread count: one piece's cJSON
+ * tree and one chunk of text at a time. The bytes are what
+ * cJSON_PrintUnformatted gives for the whole snapshot as one tree. 0,
+ * -ENOMEM (err holds a line), or the sink's error (err left to the sink's
+ * owner, and the sink is not called again).
+ */
+int snapshot_write_json(const struct ctprof_snapshot *s, snapshot_json_sink sink,
+			void *ctx, struct strbuf *err);
 
 /*
  * Replace out's contents with the compact JSON of s. 0 / -ENOMEM; on error

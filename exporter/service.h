@@ -35,9 +35,10 @@ struct served {
 	struct ctprof_snapshot snap;
 	struct strbuf text[BODY_COUNT]; /* complete expositions */
 	/* Built on first use and kept: gzip of text[], the zstd snapshot. */
-	pthread_mutex_t lazy_lock;
+	pthread_mutex_t lazy_lock; /* gzip[] */
 	struct strbuf gzip[BODY_COUNT];
-	struct strbuf zstd;
+	pthread_mutex_t zstd_lock;
+	struct strbuf zstd; /* the download: encoded once per capture */
 };
 
 struct continuity;
