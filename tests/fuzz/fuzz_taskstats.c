@@ -33,7 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct taskstats_active active = {
 			.cpu_delay = true, .delay_block = true, .xacct = true
 		};
-		taskstats_apply(&t, &ds, &active);
+		taskstats_apply(&t, &ds, &active,
+				TASKSTATS_SUPPLIES_SCHEDSTAT | TASKSTATS_SUPPLIES_CSW);
 		thread_state_release(&t);
 	}
 	free(buf);
