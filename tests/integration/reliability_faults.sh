@@ -122,14 +122,15 @@ check_eq "storm and kills: clean exit on SIGTERM" 0 "$exporter_status"
 check_eq "storm and kills: no sanitizer report" "" "$(sanitizer_report "$work/storm.log")"
 
 # ---- SIGTERM while the probe has a thread stopped ----
-# Each round a new daemon, scraped (at most 5 times) until it gets SIGTERM
+# Each round a new daemon, scraped (at most 12 times) until it gets SIGTERM
 # while a thread of the target is traced.
 start_churn "$work" || exit 1
 hits=0
 for round in 1 2 3; do
 	start_exporter "$work/term.$round.log" --capture.min-interval=0s || exit 1
 	wait_ready
-	if race 5 "$work/term.$round" "$churn_pid" "$exporter_pid" SIGTERM; then
+	# Up to 12 scrapes: the walker pool makes each capture, and its window, short.
+	if race 12 "$work/term.$round" "$churn_pid" "$exporter_pid" SIGTERM; then
 		hits=$((hits + 1))
 	else
 		kill -TERM "$exporter_pid" # never caught a stop: stop it anyway
