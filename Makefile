@@ -4,7 +4,9 @@
 #   make run      install what is missing, build, run the exporter on this host
 #   make test     install what is missing, build again with ASan+UBSan, run every test
 #                 (with each libFuzzer harness for 10 s)
-#   make bench    benchmarks (printed figures, ratios against a floor)
+#   make bench    benchmarks: capture vs the seven-file floor, render, and the
+#                 exporter vs prometheus-process-exporter and node_exporter
+#                 (installed by bench/deps.sh); tables in bench/results/
 #   make fuzz     every libFuzzer harness for FUZZ_SECONDS (60) each
 #   make soak     the wrk load test for 60 s
 #   make deps     apt-get install what is missing (as root)

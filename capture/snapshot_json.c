@@ -14,8 +14,9 @@
  *
  * The writer streams: the top-level object and the threads array and the
  * cgroup map are punctuated here, each piece between is one cJSON tree,
- * printed and freed before the next, so a 10k-thread snapshot never exists
- * as one tree or one string.
+ * printed before the next, so a 10k-thread snapshot never exists as one
+ * tree or one string. Threads share one refilled tree (struct
+ * thread_template).
  */
 #include "snapshot_json.h"
 
@@ -256,29 +257,27 @@ static cJSON *json_u64(uint64_t v)
 	return cJSON_CreateRaw(format_u64(buf + sizeof(buf), v));
 }
 
-static cJSON *json_i64(int64_t v)
+/* As format_u64, with a '-' for a negative v (end needs 21 bytes). */
+static char *format_i64(char *end, int64_t v)
 {
-	char buf[24];
-	char *p = format_u64(buf + sizeof(buf),
-			     v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+	char *p = format_u64(end, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
 
 	if (v < 0)
 		*--p = '-';
-	return cJSON_CreateRaw(p);
+	return p;
+}
+
+static cJSON *json_i64(int64_t v)
+{
+	char buf[24];
+
+	return cJSON_CreateRaw(format_i64(buf + sizeof(buf), v));
 }
 
 /* The tree never outlives the snapshot, so strings are referenced. */
 static cJSON *json_str(const char *s)
 {
 	return cJSON_CreateStringReference(s ? s : "");
-}
-
-static cJSON *json_char(char c)
-{
-	/* A zeroed, never-initialised state is the absent sentinel. */
-	char buf[2] = { c ? c : CTPROF_STATE_ABSENT, '\0' };
-
-	return cJSON_CreateString(buf);
 }
 
 /* Keys, like strings, outlive the tree: the CS variant does not copy. */
@@ -340,47 +339,6 @@ static cJSON *str_map_json(const struct str_map *m)
 		const struct kv_str *kv = &m->items[i];
 
 		if (add_member(obj, kv->key, json_str(kv->value))) {
-			cJSON_Delete(obj);
-			return NULL;
-		}
-	}
-	return obj;
-}
-
-static cJSON *thread_field_json(const struct field_desc *d,
-				const struct thread_state *t)
-{
-	const void *p = (const char *)t + d->offset;
-
-	switch (d->kind) {
-	case FIELD_KIND_U32:
-		return json_u64(*(const uint32_t *)p);
-	case FIELD_KIND_U64:
-		return json_u64(*(const uint64_t *)p);
-	case FIELD_KIND_I32:
-		return json_i64(*(const int32_t *)p);
-	case FIELD_KIND_STR:
-		return json_str(*(char *const *)p);
-	case FIELD_KIND_CHAR:
-		return json_char(*(const char *)p);
-	case FIELD_KIND_BOOL:
-		return cJSON_CreateBool(*(const bool *)p);
-	case FIELD_KIND_CPUSET:
-		return cpuset_json(p);
-	case FIELD_KIND_KIBMAP:
-		return u64_map_json(p);
-	}
-	return NULL;
-}
-
-static cJSON *thread_json(const struct thread_state *t)
-{
-	cJSON *obj = cJSON_CreateObject();
-
-	for (size_t i = 0; obj && i < THREAD_FIELD_COUNT; i++) {
-		const struct field_desc *d = &thread_field_descs[i];
-
-		if (add_member(obj, d->name, thread_field_json(d, t))) {
 			cJSON_Delete(obj);
 			return NULL;
 		}
@@ -473,6 +431,118 @@ static cJSON *struct_json(const struct schema *sc, const void *base)
 	return obj;
 }
 
+/* ---- threads: one object, refilled ---- */
+
+/*
+ * Every thread object has the same keys in the same order, so one cJSON
+ * object is built per writer pass and refilled for each thread: no
+ * allocation per value, which was most of the writer's time. Scalar nodes
+ * are references (cJSON_IsReference: cJSON neither copies nor frees their
+ * valuestring): numbers and the state char point into text[], strings at
+ * the thread's own. The cpuset and the smaps map get new children.
+ */
+struct thread_template {
+	cJSON *obj;
+	cJSON *node[THREAD_FIELD_COUNT];
+	char text[THREAD_FIELD_COUNT][24];
+};
+
+static cJSON *template_node(enum field_kind kind)
+{
+	cJSON *n;
+
+	switch (kind) {
+	case FIELD_KIND_BOOL:
+		return cJSON_CreateFalse();
+	case FIELD_KIND_CPUSET:
+		return cJSON_CreateArray();
+	case FIELD_KIND_KIBMAP:
+		return cJSON_CreateObject();
+	default:
+		break;
+	}
+	n = cJSON_CreateNull();
+	if (n)
+		n->type = cJSON_IsReference |
+			  (kind == FIELD_KIND_STR || kind == FIELD_KIND_CHAR ?
+				   cJSON_String : cJSON_Raw);
+	return n;
+}
+
+/* 0 / -ENOMEM; either way tp->obj (maybe NULL) is the caller's to delete. */
+static int template_init(struct thread_template *tp)
+{
+	tp->obj = cJSON_CreateObject();
+	for (size_t i = 0; tp->obj && i < THREAD_FIELD_COUNT; i++) {
+		tp->node[i] = template_node(thread_field_descs[i].kind);
+		if (add_member(tp->obj, thread_field_descs[i].name, tp->node[i]))
+			return -ENOMEM;
+	}
+	return tp->obj ? 0 : -ENOMEM;
+}
+
+/* n's children become those of fresh (built anew; freed here). */
+static int adopt_children(cJSON *n, cJSON *fresh)
+{
+	if (!fresh)
+		return -ENOMEM;
+	cJSON_Delete(n->child);
+	n->child = fresh->child;
+	fresh->child = NULL;
+	cJSON_Delete(fresh);
+	return 0;
+}
+
+static int template_fill_field(struct thread_template *tp, size_t i,
+			       const struct thread_state *t)
+{
+	const struct field_desc *d = &thread_field_descs[i];
+	const void *p = (const char *)t + d->offset;
+	char *end = tp->text[i] + sizeof(tp->text[i]);
+	cJSON *n = tp->node[i];
+
+	switch (d->kind) {
+	case FIELD_KIND_U32:
+		n->valuestring = format_u64(end, *(const uint32_t *)p);
+		return 0;
+	case FIELD_KIND_U64:
+		n->valuestring = format_u64(end, *(const uint64_t *)p);
+		return 0;
+	case FIELD_KIND_I32:
+		n->valuestring = format_i64(end, *(const int32_t *)p);
+		return 0;
+	case FIELD_KIND_STR:
+		n->valuestring = *(char *const *)p ? *(char *const *)p : (char *)"";
+		return 0;
+	case FIELD_KIND_CHAR:
+		/* A zeroed, never-initialised state is the absent sentinel. */
+		tp->text[i][0] = *(const char *)p ? *(const char *)p
+						  : CTPROF_STATE_ABSENT;
+		tp->text[i][1] = '\0';
+		n->valuestring = tp->text[i];
+		return 0;
+	case FIELD_KIND_BOOL:
+		/* the flags above the type byte (a constant key) stay */
+		n->type = (n->type & ~0xFF) |
+			  (*(const bool *)p ? cJSON_True : cJSON_False);
+		return 0;
+	case FIELD_KIND_CPUSET:
+		return adopt_children(n, cpuset_json(p));
+	case FIELD_KIND_KIBMAP:
+		return adopt_children(n, u64_map_json(p));
+	}
+	return -EINVAL;
+}
+
+static int template_fill(struct thread_template *tp, const struct thread_state *t)
+{
+	int rc = 0;
+
+	for (size_t i = 0; !rc && i < THREAD_FIELD_COUNT; i++)
+		rc = template_fill_field(tp, i, t);
+	return rc;
+}
+
 /* ---- streaming the snapshot ---- */
 
 /* Room offered to cJSON for one piece; doubled (and kept) on a miss. */
@@ -562,16 +632,30 @@ static int stream_key(struct json_stream *w, const char *key, bool first)
 	return rc ? rc : stream_raw(w, ":");
 }
 
+static int stream_thread(struct json_stream *w, struct thread_template *tp,
+			 const struct thread_state *t)
+{
+	int rc = template_fill(tp, t);
+
+	if (!rc)
+		rc = print_piece(w, tp->obj);
+	return rc ? rc : stream_flush_full(w);
+}
+
 static int stream_threads(struct json_stream *w, const struct ctprof_snapshot *s)
 {
-	int rc = stream_raw(w, "[");
+	struct thread_template tp;
+	int rc = template_init(&tp);
 
+	if (!rc)
+		rc = stream_raw(w, "[");
 	for (size_t i = 0; !rc && i < s->nthreads; i++) {
 		if (i)
 			rc = stream_raw(w, ",");
 		if (!rc)
-			rc = stream_piece(w, thread_json(&s->threads[i]));
+			rc = stream_thread(w, &tp, &s->threads[i]);
 	}
+	cJSON_Delete(tp.obj);
 	return rc ? rc : stream_raw(w, "]");
 }
 
