@@ -6,7 +6,6 @@
  */
 #include "capture.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,7 +21,6 @@
 #include "host_context.h"
 #include "jemalloc_probe.h"
 #include "parse_util.h"
-#include "proc_task.h"
 #include "psi.h"
 #include "readfile.h"
 #include "sched_ext.h"

@@ -12,13 +12,16 @@
 
 #include "readfile.h"
 
-/* The sched and io values, one member per THREAD_FIELDS row of those sources. */
-#define MEMO_SOURCE_SCHED(name, kind) FIELD_CTYPE_##kind name;
-#define MEMO_SOURCE_IO(name, kind) FIELD_CTYPE_##kind name;
+/*
+ * The sched and io values, one member per THREAD_FIELDS row of those
+ * sources: MEMO_VALUE_<source> keeps a row (MEMO_MEMBER, then MEMO_COPY) or
+ * drops it.
+ */
+#define MEMO_MEMBER(name, kind) FIELD_CTYPE_##kind name;
 #define MEMO_VALUE(name, kind, family, agg, unit, source, ...)                 \
 	MEMO_VALUE_##source(name, kind)
-#define MEMO_VALUE_SCHED MEMO_SOURCE_SCHED
-#define MEMO_VALUE_IO MEMO_SOURCE_IO
+#define MEMO_VALUE_SCHED MEMO_MEMBER
+#define MEMO_VALUE_IO MEMO_MEMBER
 #define MEMO_VALUE_WALK(name, kind)
 #define MEMO_VALUE_COMM(name, kind)
 #define MEMO_VALUE_CGROUP(name, kind)

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse_util.h"
+
 static const char *const parse_file_tokens[PARSE_FILE_COUNT] = {
 	[PARSE_FILE_STAT] = "stat",
 	[PARSE_FILE_SCHEDSTAT] = "schedstat",
@@ -18,11 +20,6 @@ static const char *const parse_file_tokens[PARSE_FILE_COUNT] = {
 	[PARSE_FILE_SMAPS_ROLLUP] = "smaps_rollup",
 };
 
-static uint64_t sat_add(uint64_t a, uint64_t b)
-{
-	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
-}
-
 const char *parse_file_token(enum parse_file f)
 {
 	return parse_file_tokens[f];
@@ -30,30 +27,30 @@ const char *parse_file_token(enum parse_file f)
 
 void parse_tally_record_failure(struct parse_tally *t, enum parse_file f)
 {
-	t->pending_failures[f] = sat_add(t->pending_failures[f], 1);
+	t->pending_failures[f] = sat_add_u64(t->pending_failures[f], 1);
 }
 
 void parse_tally_record_negative(struct parse_tally *t, uint64_t n)
 {
-	t->pending_negative_dotted = sat_add(t->pending_negative_dotted, n);
+	t->pending_negative_dotted = sat_add_u64(t->pending_negative_dotted, n);
 }
 
 void parse_tally_commit(struct parse_tally *t)
 {
 	for (int f = 0; f < PARSE_FILE_COUNT; f++)
-		t->failures[f] = sat_add(t->failures[f], t->pending_failures[f]);
+		t->failures[f] = sat_add_u64(t->failures[f], t->pending_failures[f]);
 	t->negative_dotted_values =
-		sat_add(t->negative_dotted_values, t->pending_negative_dotted);
+		sat_add_u64(t->negative_dotted_values, t->pending_negative_dotted);
 	parse_tally_discard(t);
 }
 
 void parse_tally_add(struct parse_tally *dst, const struct parse_tally *src)
 {
-	dst->tids_walked = sat_add(dst->tids_walked, src->tids_walked);
+	dst->tids_walked = sat_add_u64(dst->tids_walked, src->tids_walked);
 	for (int f = 0; f < PARSE_FILE_COUNT; f++)
-		dst->failures[f] = sat_add(dst->failures[f], src->failures[f]);
+		dst->failures[f] = sat_add_u64(dst->failures[f], src->failures[f]);
 	dst->negative_dotted_values =
-		sat_add(dst->negative_dotted_values, src->negative_dotted_values);
+		sat_add_u64(dst->negative_dotted_values, src->negative_dotted_values);
 }
 
 void parse_tally_discard(struct parse_tally *t)
@@ -89,7 +86,7 @@ struct parse_summary *parse_tally_summary(const struct parse_tally *t)
 	for (int f = 0; f < PARSE_FILE_COUNT; f++) {
 		if (!t->failures[f])
 			continue;
-		p->read_failures = sat_add(p->read_failures, t->failures[f]);
+		p->read_failures = sat_add_u64(p->read_failures, t->failures[f]);
 		if (kv_map_set(&p->read_failures_by_file, parse_file_tokens[f],
 			       t->failures[f]))
 			goto out_free;

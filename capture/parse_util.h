@@ -13,6 +13,12 @@
 
 #include "snapshot.h"
 
+/* a + b, stuck at UINT64_MAX instead of wrapping (counts and tallies). */
+static inline uint64_t sat_add_u64(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
 /* Inline: trimming runs it on every byte of every padded /proc key. */
 static inline bool is_ascii_space(char c)
 {

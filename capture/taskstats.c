@@ -26,6 +26,8 @@
 #include <netlink/msg.h>
 #include <netlink/socket.h>
 
+#include "parse_util.h"
+
 /* A GET is 28 bytes; the slot keeps each copy 8-byte aligned. */
 #define REQUEST_SLOT 32u
 /* A v17 reply is about 730 bytes; the slot leaves room for later versions. */
@@ -466,16 +468,11 @@ void taskstats_walker_close(struct taskstats_walker *w)
 	*w = (struct taskstats_walker){ 0 };
 }
 
-static void add_saturating(uint64_t *dst, uint64_t v)
-{
-	*dst = *dst > UINT64_MAX - v ? UINT64_MAX : *dst + v;
-}
-
 void taskstats_summary_add(struct taskstats_summary *dst,
 			   const struct taskstats_summary *src)
 {
-	add_saturating(&dst->ok_count, src->ok_count);
-	add_saturating(&dst->eperm_count, src->eperm_count);
-	add_saturating(&dst->esrch_count, src->esrch_count);
-	add_saturating(&dst->other_err_count, src->other_err_count);
+	dst->ok_count = sat_add_u64(dst->ok_count, src->ok_count);
+	dst->eperm_count = sat_add_u64(dst->eperm_count, src->eperm_count);
+	dst->esrch_count = sat_add_u64(dst->esrch_count, src->esrch_count);
+	dst->other_err_count = sat_add_u64(dst->other_err_count, src->other_err_count);
 }

@@ -544,6 +544,13 @@ static void summary_saturates(void **state)
 	assert_int_equal(s.eperm_count, UINT64_MAX);
 	assert_int_equal(s.esrch_count, 6);
 	assert_int_equal(s.other_err_count, UINT64_MAX);
+	/* Walkers' summaries add up the same way. */
+	struct taskstats_summary sum = { 1, UINT64_MAX - 1, 2, 0 };
+	taskstats_summary_add(&sum, &s);
+	assert_int_equal(sum.ok_count, UINT64_MAX);
+	assert_int_equal(sum.eperm_count, UINT64_MAX);
+	assert_int_equal(sum.esrch_count, 8);
+	assert_int_equal(sum.other_err_count, UINT64_MAX);
 }
 
 static void assert_applied(const struct thread_state *t)
