@@ -14,9 +14,10 @@
  * in microseconds per thread):
  *   cpu live threads=N capture_wall_us=.. capture_cpu_us=.. floor7_threads=N
  *       floor7_wall_us=.. floor7_cpu_us=.. capture_wall_ms=.. cpu_ratio=..
- *       daemon_cpu_us=.. daemon_reused=N daemon_cpu_ratio=..
- * where capture_* is a cold capture (every thread read) and daemon_* the
- * capture as the daemon repeats it, with its idle-thread memo.
+ *       daemon_cpu_us=.. daemon_reused=N daemon_io_reused=N daemon_cpu_ratio=..
+ * where capture_* is a cold capture (every thread read, a jemalloc probe of
+ * its own) and daemon_* the capture as the daemon repeats it: its memo and
+ * its jemalloc prober kept from one capture to the next.
  *
  * usage: bench_capture TREE|--live [runs]
  */
@@ -33,6 +34,7 @@
 #include "bench_util.h"
 #include "capture.h"
 #include "capture_memo.h"
+#include "jemalloc_probe.h"
 #include "readfile.h"
 
 static bool is_id(const char *name)
@@ -105,10 +107,11 @@ static size_t floor_walk(const char *procfs, bool seven, struct strbuf *buf)
 struct timings {
 	double *wall, *cpu;
 	size_t threads;
-	uint64_t reused; /* of the last run: threads the memo carried over */
+	/* Of the last run: threads the memo carried over whole, and io only. */
+	uint64_t reused, io_reused;
 };
 
-static size_t run_capture(const struct capture_options *o, uint64_t *reused)
+static size_t run_capture(const struct capture_options *o, struct timings *t)
 {
 	struct strbuf err = STRBUF_INIT;
 	struct ctprof_snapshot s;
@@ -116,7 +119,8 @@ static size_t run_capture(const struct capture_options *o, uint64_t *reused)
 	if (ctprof_capture(o, &s, &err))
 		fprintf(stderr, "bench: %s\n", err.buf);
 	size_t threads = s.nthreads;
-	*reused = s.memo_reused;
+	t->reused = s.memo_reused;
+	t->io_reused = s.memo_io_reused;
 	ctprof_snapshot_release(&s);
 	strbuf_release(&err);
 	return threads;
@@ -124,16 +128,18 @@ static size_t run_capture(const struct capture_options *o, uint64_t *reused)
 
 /*
  * what: 0 the capture, 1 the floor, 2 the seven-file floor, 3 the capture
- * as the daemon runs it (its memo kept from the run before: idle threads
- * are not read in full).
+ * as the daemon runs it (its memo and jemalloc prober kept from the run
+ * before: idle threads and unmoved io are not read again, known processes
+ * not probed again).
  */
 static void time_run(int what, const struct capture_options *o, struct strbuf *buf,
 		     struct timings *t, int i)
 {
 	struct capture_options daemon = *o;
 	daemon.memo = what == 3 ? o->memo : NULL;
+	daemon.jemalloc = what == 3 ? o->jemalloc : NULL;
 	double w0 = now_ms(), c0 = cpu_ms();
-	t->threads = what == 0 || what == 3 ? run_capture(&daemon, &t->reused) :
+	t->threads = what == 0 || what == 3 ? run_capture(&daemon, t) :
 					      floor_walk(o->procfs, what == 2, buf);
 	t->cpu[i] = cpu_ms() - c0;
 	t->wall[i] = now_ms() - w0;
@@ -158,9 +164,11 @@ static void print_tree(const char *label, struct timings *t, int runs)
 	double du = per_thread_us(median(t[3].cpu, runs), t[3].threads);
 	printf("cpu %s threads=%zu capture_wall_us=%.3f capture_cpu_us=%.3f floor7_threads=%zu "
 	       "floor7_wall_us=%.3f floor7_cpu_us=%.3f capture_wall_ms=%.3f cpu_ratio=%.3f "
-	       "daemon_cpu_us=%.3f daemon_reused=%llu daemon_cpu_ratio=%.3f\n",
+	       "daemon_cpu_us=%.3f daemon_reused=%llu daemon_io_reused=%llu "
+	       "daemon_cpu_ratio=%.3f\n",
 	       label, n, per_thread_us(mc, n), cu, n7, per_thread_us(w7, n7), c7u, mc,
 	       c7u > 0 ? cu / c7u : 0, du, (unsigned long long)t[3].reused,
+	       (unsigned long long)t[3].io_reused,
 	       c7u > 0 ? du / c7u : 0);
 }
 
@@ -171,7 +179,8 @@ static void bench_tree(const char *label, const char *procfs, const char *sysfs,
 	struct timings t[4];
 	struct strbuf buf = STRBUF_INIT;
 	struct capture_options o = { .procfs = procfs, .sysfs = sysfs,
-				     .cgroupfs = cgroupfs, .memo = capture_memo_new() };
+				     .cgroupfs = cgroupfs, .memo = capture_memo_new(),
+				     .jemalloc = jemalloc_prober_new() };
 	for (int k = 0; k < 4; k++)
 		t[k] = (struct timings){ .wall = v[2 * k], .cpu = v[2 * k + 1] };
 	/* The daemon's first capture fills its memo. */
@@ -182,13 +191,15 @@ static void bench_tree(const char *label, const char *procfs, const char *sysfs,
 			time_run(k, &o, &buf, &t[k], i);
 	print_tree(label, t, runs);
 	capture_memo_free(o.memo);
+	jemalloc_prober_free(o.jemalloc);
 	strbuf_release(&buf);
 }
 
 int main(int argc, char **argv)
 {
 	int runs = argc > 2 ? atoi(argv[2]) : 5;
-	if (argc < 2 || argc > 3 || runs < 1 || runs > 100) {
+	bool flag = argc >= 2 && argv[1][0] == '-' && strcmp(argv[1], "--live");
+	if (argc < 2 || argc > 3 || runs < 1 || runs > 100 || flag) {
 		fprintf(stderr, "usage: bench_capture TREE|--live [runs 1..100]\n");
 		return 2;
 	}

@@ -242,7 +242,7 @@ bench_capture_live() {
 	grep '^live' "$tmp/capture" | sed 's/^/   /'
 	line=$(grep '^cpu live ' "$tmp/capture") || die "bench_capture printed no cpu line"
 	for key in threads capture_wall_us capture_cpu_us floor7_wall_us floor7_cpu_us \
-		capture_wall_ms daemon_cpu_us daemon_reused; do
+		capture_wall_ms daemon_cpu_us daemon_reused daemon_io_reused; do
 		put "$1" capture "$key" "$(sed -n "s/.* $key=\([^ ]*\).*/\1/p" <<<"$line")"
 	done
 }

@@ -3,7 +3,9 @@
  * child processes named "wl-p<i>", each with NTHREADS threads named
  * "wl-t<i>-<j>" (every name distinct, as on a host of many services), that
  * mostly sleep: each wakes once a second, spins a few microseconds and
- * sleeps again. Prints "ready procs=N threads=T" on stdout once every
+ * sleeps again. Past the one byte each child writes to say it is ready,
+ * nothing reads or writes: like a service idle between requests, its io
+ * totals stay put (the daemon's io gate holds; docs/performance.md). Prints "ready procs=N threads=T" on stdout once every
  * thread of every child exists.
  *
  * Nothing outlives it for long: every child ends itself after SECONDS

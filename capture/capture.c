@@ -114,10 +114,17 @@ static int walk_tgids(struct capture_run *run, const uint32_t *tgids, size_t n)
 		rc = capture_walk(&plan, tgids, n, walk_workers(run->opt), run->snap,
 				  &run->totals);
 	run->snap->memo_reused = run->totals.reused;
+	run->snap->memo_io_reused = run->totals.io_reused;
 	/* Every capture refills it: entries of a plan without a memo are
 	 * never compared, and what a thread showed last is what counts. */
 	if (!rc && run->opt->memo)
 		rc = capture_memo_commit(run->opt->memo, run->snap);
+	if (!rc && run->opt->memo)
+		rc = capture_memo_commit_processes(run->opt->memo, run->totals.procs,
+						   run->totals.nprocs);
+	free(run->totals.procs);
+	run->totals.procs = NULL;
+	run->totals.nprocs = 0;
 	return rc;
 }
 

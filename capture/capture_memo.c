@@ -10,48 +10,57 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "readfile.h"
 
-/*
- * The sched and io values, one member per THREAD_FIELDS row of those
- * sources: MEMO_VALUE_<source> keeps a row (MEMO_MEMBER, then MEMO_COPY) or
- * drops it.
- */
-#define MEMO_MEMBER(name, kind) FIELD_CTYPE_##kind name;
-#define MEMO_VALUE(name, kind, family, agg, unit, source, ...)                 \
-	MEMO_VALUE_##source(name, kind)
-#define MEMO_VALUE_SCHED MEMO_MEMBER
-#define MEMO_VALUE_IO MEMO_MEMBER
-#define MEMO_VALUE_WALK(name, kind)
-#define MEMO_VALUE_COMM(name, kind)
-#define MEMO_VALUE_CGROUP(name, kind)
-#define MEMO_VALUE_STAT(name, kind)
-#define MEMO_VALUE_AFFINITY(name, kind)
-#define MEMO_VALUE_STATUS(name, kind)
-#define MEMO_VALUE_SCHEDSTAT(name, kind)
-#define MEMO_VALUE_SMAPS(name, kind)
-#define MEMO_VALUE_TASKSTATS(name, kind)
-#define MEMO_VALUE_JEMALLOC(name, kind)
-
-struct memo_values {
-	THREAD_FIELDS(MEMO_VALUE)
+/* The sched values, one member per THREAD_FIELDS row of that source. */
+#define MEMO_ROW_SCHED MEMO_MEMBER
+#define MEMO_ROW_IO MEMO_SKIP
+struct memo_sched {
+	THREAD_FIELDS(MEMO_ROW)
 };
+#undef MEMO_ROW_SCHED
+#undef MEMO_ROW_IO
 
-#undef MEMO_VALUE_SCHED
-#undef MEMO_VALUE_IO
 #define MEMO_COPY(name, kind) dst->name = src->name;
-#define MEMO_VALUE_SCHED MEMO_COPY
-#define MEMO_VALUE_IO MEMO_COPY
 
-static void values_from_thread(struct memo_values *dst, const struct thread_state *src)
+#define MEMO_ROW_SCHED MEMO_COPY
+#define MEMO_ROW_IO MEMO_SKIP
+static void sched_from_thread(struct memo_sched *dst, const struct thread_state *src)
 {
-	THREAD_FIELDS(MEMO_VALUE)
+	THREAD_FIELDS(MEMO_ROW)
 }
 
-static void values_to_thread(struct thread_state *dst, const struct memo_values *src)
+static void sched_to_thread(struct thread_state *dst, const struct memo_sched *src)
 {
-	THREAD_FIELDS(MEMO_VALUE)
+	THREAD_FIELDS(MEMO_ROW)
 }
+#undef MEMO_ROW_SCHED
+#undef MEMO_ROW_IO
+
+#define MEMO_ROW_SCHED MEMO_SKIP
+#define MEMO_ROW_IO MEMO_COPY
+void memo_io_from_thread(struct memo_io *dst, const struct thread_state *src)
+{
+	THREAD_FIELDS(MEMO_ROW)
+}
+
+static void io_to_thread(struct thread_state *dst, const struct memo_io *src)
+{
+	THREAD_FIELDS(MEMO_ROW)
+}
+#undef MEMO_ROW_IO
+
+#define MEMO_SAME(name, kind) same = same && a->name == b->name;
+#define MEMO_ROW_IO MEMO_SAME
+static bool io_equal(const struct memo_io *a, const struct memo_io *b)
+{
+	bool same = true;
+	THREAD_FIELDS(MEMO_ROW)
+	return same;
+}
+#undef MEMO_ROW_SCHED
+#undef MEMO_ROW_IO
 
 /* What must not have moved for the values to still hold. */
 struct memo_entry {
@@ -61,12 +70,15 @@ struct memo_entry {
 	int32_t nice, priority;
 	uint32_t rt_priority;
 	char policy[32];
-	struct memo_values values;
+	struct memo_sched sched;
+	struct memo_io io;
 };
 
 struct capture_memo {
 	struct memo_entry *entries;
 	size_t len, cap;
+	struct memo_process *procs; /* tgid ascending */
+	size_t nprocs, procs_cap;
 	struct strbuf epoch;
 };
 
@@ -83,6 +95,7 @@ void capture_memo_free(struct capture_memo *m)
 	if (!m)
 		return;
 	free(m->entries);
+	free(m->procs);
 	strbuf_release(&m->epoch);
 	free(m);
 }
@@ -106,6 +119,7 @@ int capture_memo_begin(struct capture_memo *m, int proc_fd, int sys_fd,
 		rc = epoch_add(&now, proc_fd, "sys/kernel/sched_schedstats", buf);
 	if (!rc && (m->epoch.len != now.len || memcmp(m->epoch.buf, now.buf, now.len))) {
 		m->len = 0;
+		m->nprocs = 0;
 		strbuf_reset(&m->epoch);
 		rc = strbuf_add(&m->epoch, now.buf, now.len);
 	}
@@ -151,8 +165,46 @@ bool capture_memo_reuse(const struct memo_entry *e, struct thread_state *t)
 	    e->nice != t->nice || e->priority != t->priority ||
 	    e->rt_priority != t->rt_priority || strcmp(e->policy, t->policy))
 		return false;
-	values_to_thread(t, &e->values);
+	sched_to_thread(t, &e->sched);
+	io_to_thread(t, &e->io);
 	return true;
+}
+
+bool capture_memo_reuse_io(const struct memo_entry *e, struct thread_state *t)
+{
+	if (!e || e->start_time != t->start_time_clock_ticks)
+		return false;
+	io_to_thread(t, &e->io);
+	return true;
+}
+
+bool capture_memo_io_unchanged(const struct capture_memo *m, uint32_t tgid,
+			       const struct memo_io *now)
+{
+	size_t lo = 0, hi = m ? m->nprocs : 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct memo_process *p = &m->procs[mid];
+		if (p->tgid == tgid)
+			return io_equal(&p->io, now);
+		if (tgid < p->tgid)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return false;
+}
+
+int capture_memo_commit_processes(struct capture_memo *m, const struct memo_process *p,
+				  size_t n)
+{
+	m->nprocs = 0;
+	if (array_ensure((void **)&m->procs, &m->procs_cap, n, sizeof(*m->procs)))
+		return -ENOMEM;
+	if (n)
+		memcpy(m->procs, p, n * sizeof(*p));
+	m->nprocs = n;
+	return 0;
 }
 
 static void entry_from_thread(struct memo_entry *e, const struct thread_state *t)
@@ -169,19 +221,15 @@ static void entry_from_thread(struct memo_entry *e, const struct thread_state *t
 		.rt_priority = t->rt_priority,
 	};
 	snprintf(e->policy, sizeof(e->policy), "%s", t->policy);
-	values_from_thread(&e->values, t);
+	sched_from_thread(&e->sched, t);
+	memo_io_from_thread(&e->io, t);
 }
 
 int capture_memo_commit(struct capture_memo *m, const struct ctprof_snapshot *s)
 {
 	m->len = 0;
-	if (s->nthreads > m->cap) {
-		struct memo_entry *e = realloc(m->entries, s->nthreads * sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		m->entries = e;
-		m->cap = s->nthreads;
-	}
+	if (array_ensure((void **)&m->entries, &m->cap, s->nthreads, sizeof(*m->entries)))
+		return -ENOMEM;
 	for (size_t i = 0; i < s->nthreads; i++) {
 		const struct thread_state *t = &s->threads[i];
 		if (t->taskstats_measured)

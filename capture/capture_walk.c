@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "capture.h"
 #include "parse_util.h"
 #include "proc_task.h"
@@ -26,6 +27,8 @@
 struct walk_slot {
 	struct walker *w; /* NULL: the process was gone */
 	size_t first, count;
+	bool io_read; /* io: the process's totals, read before its threads */
+	struct memo_io io;
 };
 
 /* The queue every walker takes processes from. */
@@ -43,7 +46,7 @@ struct walker {
 	struct strbuf pcomm;  /* of the current process */
 	struct strbuf cgroup; /* of the current process, when shared */
 	struct parse_tally tally;
-	uint64_t reused;
+	uint64_t reused, io_reused;
 	struct taskstats_walker ts;
 	struct kv_map domains; /* cgroup path -> 1: its threads share it */
 	struct ctprof_snapshot part;
@@ -60,14 +63,8 @@ static int cmp_id(const void *a, const void *b)
 
 static int push_id(struct id_list *out, size_t *cap, uint32_t id)
 {
-	if (out->len == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 256;
-		uint32_t *p = realloc(out->ids, ncap * sizeof(*p));
-		if (!p)
-			return -ENOMEM;
-		out->ids = p;
-		*cap = ncap;
-	}
+	if (array_grow((void **)&out->ids, cap, out->len + 1, 256, sizeof(*out->ids)))
+		return -ENOMEM;
 	out->ids[out->len++] = id;
 	return 0;
 }
@@ -165,10 +162,19 @@ static const char *shared_cgroup(struct walker *w, int pfd)
 	return cgroup_is_domain(w, w->cgroup.buf) ? w->cgroup.buf : NULL;
 }
 
+/* What walk_tid shares across one process's threads. */
+struct walk_process {
+	int pfd;
+	uint32_t tgid;
+	const char *cgroup; /* shared by every thread, or NULL */
+	bool io_unchanged;  /* its io totals are those the memo holds */
+};
+
 /* Read one tid; a thread the ghost filter drops leaves no trace. */
-static int walk_tid(struct walker *w, int pfd, uint32_t tgid, uint32_t tid,
-		    const struct taskstats_result *ts, const char *cgroup)
+static int walk_tid(struct walker *w, const struct walk_process *proc, uint32_t tid,
+		    const struct taskstats_result *ts)
 {
+	uint32_t tgid = proc->tgid;
 	const struct walk_plan *plan = w->plan;
 	struct thread_state t;
 	int rc = thread_state_init(&t);
@@ -184,14 +190,16 @@ static int walk_tid(struct walker *w, int pfd, uint32_t tgid, uint32_t tid,
 		skip &= ~TASK_SKIP_TASKSTATS;
 	struct task_read_ctx ctx = { .buf = &w->buf, .tally = &w->tally,
 				     .live = plan->live, .smaps = plan->smaps,
-				     .skip = skip, .cgroup = cgroup };
+				     .skip = skip, .cgroup = proc->cgroup,
+				     .io_unchanged = proc->io_unchanged };
 	/* Applied first: the memo compares its run time and switch counts. */
 	if (measured) {
 		taskstats_apply(&t, &ts->ds, &plan->taskstats->active, plan->supplies);
 		ctx.memo = capture_memo_find(plan->memo, tgid, tid);
 	}
-	rc = task_read(pfd, &t, &ctx);
+	rc = task_read(proc->pfd, &t, &ctx);
 	w->reused += ctx.reused;
+	w->io_reused += ctx.io_reused;
 	if (!rc)
 		rc = snapshot_set_string(&t.pcomm, w->pcomm.buf);
 	if (rc)
@@ -244,18 +252,38 @@ static bool queries_taskstats(const struct walk_plan *plan)
 	return plan->taskstats && plan->taskstats->enabled;
 }
 
+/*
+ * With a memo, a process of several threads has its io totals read before
+ * its threads (the gate needs them to predate every thread's read); when
+ * they equal the memo's, its known threads keep their io values. A single
+ * thread is read as it is: the totals would cost what they save.
+ */
+static bool process_io_unchanged(struct walker *w, int pfd, uint32_t tgid,
+				 size_t nthreads, struct walk_slot *slot)
+{
+	struct thread_state totals = { 0 };
+	if (!w->plan->memo || nthreads < 2 || read_record_at(pfd, "io", &w->buf))
+		return false;
+	proc_parse_io(w->buf.buf, &totals);
+	memo_io_from_thread(&slot->io, &totals);
+	slot->io_read = true;
+	return capture_memo_io_unchanged(w->plan->memo, tgid, &slot->io);
+}
+
 /* The threads of one process: taskstats for all first, then the files. */
-static int walk_threads(struct walker *w, int pfd, uint32_t tgid)
+static int walk_threads(struct walker *w, int pfd, uint32_t tgid, struct walk_slot *slot)
 {
 	struct id_list tids;
+	struct walk_process proc = { .pfd = pfd, .tgid = tgid };
 	int rc = capture_list_ids(pfd, "task", &tids);
 	bool ts = queries_taskstats(w->plan);
+	if (!rc)
+		proc.io_unchanged = process_io_unchanged(w, pfd, tgid, tids.len, slot);
 	if (!rc && ts)
 		rc = taskstats_walker_query(&w->ts, tids.ids, tids.len);
-	const char *cgroup = rc ? NULL : shared_cgroup(w, pfd);
+	proc.cgroup = rc ? NULL : shared_cgroup(w, pfd);
 	for (size_t i = 0; !rc && i < tids.len; i++)
-		rc = walk_tid(w, pfd, tgid, tids.ids[i], ts ? &w->ts.results[i] : NULL,
-			      cgroup);
+		rc = walk_tid(w, &proc, tids.ids[i], ts ? &w->ts.results[i] : NULL);
 	free(tids.ids);
 	return rc;
 }
@@ -271,11 +299,13 @@ static int walk_tgid(struct walker *w, uint32_t tgid, struct walk_slot *slot)
 	if (read_trimmed_at(pfd, "comm", &w->pcomm))
 		strbuf_reset(&w->pcomm);
 	size_t before = w->part.nthreads;
-	int rc = walk_threads(w, pfd, tgid);
+	int rc = walk_threads(w, pfd, tgid, slot);
 	if (!rc && w->part.nthreads > before)
 		rc = walk_process_cpu(w, pfd, tgid);
 	close(pfd);
-	*slot = (struct walk_slot){ w, before, w->part.nthreads - before };
+	slot->w = w;
+	slot->first = before;
+	slot->count = w->part.nthreads - before;
 	return rc;
 }
 
@@ -310,20 +340,53 @@ static void walker_release(struct walker *w)
 	ctprof_snapshot_release(&w->part);
 }
 
-/* Move every process's threads and CPU times into snap, in tgid order. */
-static int walk_merge(struct walk_queue *q, struct ctprof_snapshot *snap)
+/*
+ * Move every process's threads and CPU times into snap, in tgid order. The
+ * threads move in one reservation and one copy per process: growing the
+ * array thread by thread copied and faulted it in again at each doubling.
+ * Once moved, the parts no longer own them.
+ */
+static int walk_merge(struct walk_queue *q, struct walker *ws, unsigned nw,
+		      struct ctprof_snapshot *snap)
 {
+	size_t total = 0;
+	for (unsigned i = 0; i < nw; i++)
+		total += ws[i].part.nthreads;
+	if (snapshot_reserve_threads(snap, total))
+		return -ENOMEM;
 	for (size_t i = 0; i < q->n; i++) {
 		struct walk_slot *s = &q->slots[i];
-		if (!s->w)
-			continue;
-		for (size_t j = 0; j < s->count; j++)
-			if (snapshot_push_thread(snap, &s->w->part.threads[s->first + j]))
-				return -ENOMEM;
-		const struct process_cpu *p = snapshot_find_process(&s->w->part,
-								    q->tgids[i]);
+		if (s->w)
+			snapshot_move_threads(snap, &s->w->part.threads[s->first], s->count);
+	}
+	for (unsigned i = 0; i < nw; i++)
+		ws[i].part.nthreads = 0;
+	for (size_t i = 0; i < q->n; i++) {
+		struct walk_slot *s = &q->slots[i];
+		const struct process_cpu *p =
+			s->w ? snapshot_find_process(&s->w->part, q->tgids[i]) : NULL;
 		if (p && snapshot_add_process(snap, p))
 			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The io totals the walkers read, in tgid order, for the memo's next round. */
+static int walk_processes_io(const struct walk_queue *q, struct walk_totals *totals)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < q->n; i++)
+		n += q->slots[i].io_read;
+	if (!n)
+		return 0;
+	totals->procs = malloc(n * sizeof(*totals->procs));
+	if (!totals->procs)
+		return -ENOMEM;
+	for (size_t i = 0; i < q->n; i++) {
+		const struct walk_slot *s = &q->slots[i];
+		if (s->io_read)
+			totals->procs[totals->nprocs++] =
+				(struct memo_process){ q->tgids[i], s->io };
 	}
 	return 0;
 }
@@ -359,11 +422,14 @@ int capture_walk(const struct walk_plan *plan, const uint32_t *tgids, size_t n,
 	for (unsigned i = 0; !rc && i < nw; i++)
 		rc = ws[i].rc;
 	if (!rc)
-		rc = walk_merge(&q, snap);
+		rc = walk_merge(&q, ws, nw, snap);
+	if (!rc)
+		rc = walk_processes_io(&q, totals);
 	for (unsigned i = 0; i < ready; i++) {
 		parse_tally_add(&totals->tally, &ws[i].tally);
 		taskstats_summary_add(&totals->taskstats, &ws[i].ts.summary);
 		totals->reused += ws[i].reused;
+		totals->io_reused += ws[i].io_reused;
 		walker_release(&ws[i]);
 	}
 	free(q.slots);

@@ -60,6 +60,10 @@ struct walk_totals {
 	struct parse_tally tally;
 	struct taskstats_summary taskstats;
 	uint64_t reused; /* threads whose sched and io came from the memo */
+	uint64_t io_reused; /* threads whose io alone came from it */
+	/* With a memo: each process's io totals as read, tgid ascending. */
+	struct memo_process *procs;
+	size_t nprocs;
 };
 
 /*

@@ -35,6 +35,20 @@ struct jm_attach_ctx {
 	int timeout_ms;
 };
 
+/* One r-x file mapping of a process, from a line of /proc/<pid>/maps. */
+struct jm_mapping {
+	uint64_t start, offset, dev, ino;
+	const char *path; /* into the line */
+};
+
+/*
+ * Parse one maps line (without its newline): true with *m set when it maps
+ * a file (its path starts with '/') executable (the third permission byte
+ * is 'x'), else false with *m untouched. It accepts the lines, and reads
+ * the values, that sscanf("%llx-%llx %7s %llx %x:%x %llu %n") did.
+ */
+bool jm_parse_map_line(const char *line, struct jm_mapping *m);
+
 /* Whether an attach outcome is a property of the binaries (cacheable). */
 bool jm_tag_is_lasting(enum jm_tag tag);
 

@@ -8,12 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
+
 void trim_span(const char *s, size_t *start, size_t *end)
 {
-	while (*start < *end && is_ascii_space(s[*start]))
-		(*start)++;
-	while (*end > *start && is_ascii_space(s[*end - 1]))
-		(*end)--;
+	if (*start >= *end) /* nothing to trim; *end - *start must not wrap */
+		return;
+	struct text_span t =
+		span_trim((struct text_span){ s + *start, *end - *start });
+	*start = (size_t)(t.p - s);
+	*end = *start + t.len;
 }
 
 char *trim_inplace(char *s)
@@ -24,46 +28,63 @@ char *trim_inplace(char *s)
 	return s + start;
 }
 
-bool parse_u64(const char *s, uint64_t *out)
+bool parse_u64_span(struct text_span s, uint64_t *out)
 {
-	if (*s == '+')
-		s++;
-	if (!*s)
+	const char *p = s.p, *end = s.p + s.len;
+	if (p < end && *p == '+')
+		p++;
+	if (p == end)
 		return false;
 	uint64_t v = 0;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
+	for (; p < end; p++) {
+		unsigned d = (unsigned char)*p - (unsigned)'0';
+		if (d > 9)
 			return false;
-		uint64_t d = (uint64_t)(*s - '0');
-		if (v > (UINT64_MAX - d) / 10)
+		if (__builtin_mul_overflow(v, 10, &v) ||
+		    __builtin_add_overflow(v, d, &v))
 			return false;
-		v = v * 10 + d;
 	}
 	*out = v;
 	return true;
 }
 
-bool parse_u32(const char *s, uint32_t *out)
+bool parse_u32_span(struct text_span s, uint32_t *out)
 {
 	uint64_t v;
-	if (!parse_u64(s, &v) || v > UINT32_MAX)
+	if (!parse_u64_span(s, &v) || v > UINT32_MAX)
 		return false;
 	*out = (uint32_t)v;
 	return true;
 }
 
-bool parse_i32(const char *s, int32_t *out)
+bool parse_i32_span(struct text_span s, int32_t *out)
 {
-	bool neg = *s == '-';
+	bool neg = s.len && s.p[0] == '-';
 	uint64_t v;
-	if (neg && s[1] == '+')
+	/* "-+5" is no number: parse_u64 alone would take the '+'. */
+	if (neg && s.len > 1 && s.p[1] == '+')
 		return false;
-	if (!parse_u64(s + neg, &v))
+	if (!parse_u64_span((struct text_span){ s.p + neg, s.len - neg }, &v))
 		return false;
 	if (v > (neg ? (uint64_t)INT32_MAX + 1 : (uint64_t)INT32_MAX))
 		return false;
 	*out = neg ? (int32_t)(0 - v) : (int32_t)v;
 	return true;
+}
+
+bool parse_u64(const char *s, uint64_t *out)
+{
+	return parse_u64_span(span_of(s), out);
+}
+
+bool parse_u32(const char *s, uint32_t *out)
+{
+	return parse_u32_span(span_of(s), out);
+}
+
+bool parse_i32(const char *s, int32_t *out)
+{
+	return parse_i32_span(span_of(s), out);
 }
 
 bool parse_u64_trimmed(const char *s, uint64_t *out)
@@ -78,50 +99,48 @@ bool parse_u64_trimmed(const char *s, uint64_t *out)
 	return parse_u64(tmp, out);
 }
 
-/* Copy s[start,end) trimmed into a bounded buffer; false if too long. */
-static bool copy_trimmed(const char *s, size_t start, size_t end, char *dst,
-			 size_t cap)
-{
-	trim_span(s, &start, &end);
-	if (end - start >= cap)
-		return false;
-	memcpy(dst, s + start, end - start);
-	dst[end - start] = '\0';
-	return true;
-}
+/* A longer integer part is malformed, even zero-padded (u64: 20 digits). */
+#define DOTTED_IPART_MAX 31
+/* The fraction is nanoseconds: six digits after the millisecond dot. */
+#define DOTTED_FRAC_DIGITS 6
 
-enum dotted_result parse_dotted_ns(const char *value, uint64_t *ns)
+enum dotted_result parse_dotted_ns_span(struct text_span value, uint64_t *ns)
 {
-	char ipart[32], frac[8];
-	const char *dot = strchr(value, '.');
-	if (!dot) {
-		if (!copy_trimmed(value, 0, strlen(value), ipart, sizeof(ipart)))
-			return DOTTED_MALFORMED;
-		if (ipart[0] == '-')
-			return DOTTED_NEGATIVE;
-		return parse_u64(ipart, ns) ? DOTTED_OK : DOTTED_MALFORMED;
-	}
-	if (!copy_trimmed(value, 0, (size_t)(dot - value), ipart, sizeof(ipart)))
+	const char *end = value.p + value.len;
+	const char *dot = memchr(value.p, '.', value.len);
+	size_t ilen = dot ? (size_t)(dot - value.p) : value.len;
+	struct text_span ipart = span_trim((struct text_span){ value.p, ilen });
+	if (ipart.len > DOTTED_IPART_MAX)
 		return DOTTED_MALFORMED;
-	if (ipart[0] == '-')
+	if (ipart.len && ipart.p[0] == '-')
 		return DOTTED_NEGATIVE;
+	if (!dot)
+		return parse_u64_span(ipart, ns) ? DOTTED_OK : DOTTED_MALFORMED;
 	const char *f = dot + 1;
-	while (is_ascii_space(*f))
+	while (f < end && is_ascii_space(*f))
 		f++;
-	if (*f == '-')
+	if (f < end && *f == '-')
 		return DOTTED_NEGATIVE;
 	/* Truncate the fraction to 6 chars, right-pad with '0' to 6. */
-	size_t n = strnlen(f, 6);
+	char frac[DOTTED_FRAC_DIGITS];
+	size_t n = (size_t)(end - f);
+	if (n > sizeof(frac))
+		n = sizeof(frac);
 	memcpy(frac, f, n);
-	memset(frac + n, '0', 6 - n);
-	frac[6] = '\0';
+	memset(frac + n, '0', sizeof(frac) - n);
 	uint64_t ms, rem;
-	if (!parse_u64(ipart, &ms) || !parse_u64(frac, &rem))
+	if (!parse_u64_span(ipart, &ms) ||
+	    !parse_u64_span((struct text_span){ frac, sizeof(frac) }, &rem))
 		return DOTTED_MALFORMED;
 	if (ms > (UINT64_MAX - rem) / 1000000)
 		return DOTTED_MALFORMED;
 	*ns = ms * 1000000 + rem;
 	return DOTTED_OK;
+}
+
+enum dotted_result parse_dotted_ns(const char *value, uint64_t *ns)
+{
+	return parse_dotted_ns_span(span_of(value), ns);
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -135,16 +154,8 @@ static bool cpus_append(uint32_t **cpus, size_t *len, size_t *cap,
 			uint32_t lo, uint32_t hi)
 {
 	size_t need = *len + (size_t)(hi - lo) + 1;
-	if (need > *cap) {
-		size_t ncap = *cap ? *cap : 16;
-		while (ncap < need)
-			ncap *= 2;
-		uint32_t *p = realloc(*cpus, ncap * sizeof(*p));
-		if (!p)
-			return false;
-		*cpus = p;
-		*cap = ncap;
-	}
+	if (array_grow((void **)cpus, cap, need, 16, sizeof(**cpus)))
+		return false;
 	for (uint64_t c = lo; c <= hi; c++)
 		(*cpus)[(*len)++] = (uint32_t)c;
 	return true;

@@ -1,6 +1,7 @@
 /*
  * proc_io.c - /proc/<tid>/io (CONFIG_TASK_IO_ACCOUNTING): "key: value"
- * lines; a bad value drops only that field.
+ * lines; a bad value drops only that field. The text is only read, as
+ * spans.
  */
 #include <stddef.h>
 #include <string.h>
@@ -8,10 +9,11 @@
 #include "parse_util.h"
 #include "proc_task.h"
 
-#define IO_KEY(f) { #f, offsetof(struct thread_state, f) }
+#define IO_KEY(f) { #f, sizeof(#f) - 1, offsetof(struct thread_state, f) }
 
-static const struct {
+static const struct io_key {
 	const char *key;
+	size_t len;
 	size_t offset;
 } io_keys[] = {
 	IO_KEY(rchar),      IO_KEY(wchar),       IO_KEY(syscr),
@@ -19,17 +21,23 @@ static const struct {
 	IO_KEY(cancelled_write_bytes),
 };
 
+static const struct io_key *io_key_find(struct text_span key)
+{
+	for (size_t i = 0; i < sizeof(io_keys) / sizeof(io_keys[0]); i++)
+		if (span_eq(key, io_keys[i].key, io_keys[i].len))
+			return &io_keys[i];
+	return NULL;
+}
+
 void proc_parse_io(char *text, struct thread_state *t)
 {
-	char *cursor = text, *line, *key, *value;
-	while ((line = next_line(&cursor))) {
-		if (!split_key_value(line, ':', &key, &value))
+	struct text_span rest = span_of(text), line, key, value;
+	while (span_next_line(&rest, &line)) {
+		uint64_t v;
+		if (!span_split(line, ':', &key, &value))
 			continue;
-		for (size_t i = 0; i < sizeof(io_keys) / sizeof(io_keys[0]); i++) {
-			uint64_t v;
-			if (strcmp(key, io_keys[i].key) || !parse_u64(value, &v))
-				continue;
-			*(uint64_t *)((char *)t + io_keys[i].offset) = v;
-		}
+		const struct io_key *k = io_key_find(key);
+		if (k && parse_u64_span(value, &v))
+			*(uint64_t *)((char *)t + k->offset) = v;
 	}
 }

@@ -2,6 +2,8 @@
  * proc_stat.c - /proc/<tid>/stat. The comm field may hold spaces, ')' and
  * '(' (it is not escaped), so fields are counted from the LAST ')'; the
  * tail after it starts at field 3. Each field is individually optional.
+ * Only the first line counts; its fields are separated by runs of blanks
+ * (' ', \t, \r, \f, \v), as strtok would split them.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -42,25 +44,25 @@ const char *sched_policy_name(int32_t policy, char buf[32])
 	return buf;
 }
 
-static void stat_set_u64(const char *tok, uint64_t *dst)
+static void stat_set_u64(struct text_span tok, uint64_t *dst)
 {
 	uint64_t v;
-	if (parse_u64(tok, &v))
+	if (parse_u64_span(tok, &v))
 		*dst = v;
 }
 
-static void stat_set_i32(const char *tok, int32_t *dst)
+static void stat_set_i32(struct text_span tok, int32_t *dst)
 {
 	int32_t v;
-	if (parse_i32(tok, &v))
+	if (parse_i32_span(tok, &v))
 		*dst = v;
 }
 
-static int stat_set_policy(const char *tok, struct thread_state *t)
+static int stat_set_policy(struct text_span tok, struct thread_state *t)
 {
 	int32_t policy;
 	char buf[32];
-	if (!parse_i32(tok, &policy))
+	if (!parse_i32_span(tok, &policy))
 		return 0;
 	char *name = strdup(sched_policy_name(policy, buf));
 	if (!name)
@@ -75,16 +77,17 @@ static int stat_set_policy(const char *tok, struct thread_state *t)
  * values (task_state_index, get_nr_threads), read here only when status is
  * not read at all.
  */
-static void stat_status_field(int field, const char *tok, struct thread_state *t)
+static void stat_status_field(int field, struct text_span tok,
+			      struct thread_state *t)
 {
-	if (field == STAT_STATE && tok[0])
-		t->state = tok[0];
+	if (field == STAT_STATE)
+		t->state = tok.p[0];
 	else if (field == STAT_NUM_THREADS)
 		stat_set_u64(tok, &t->nr_threads);
 }
 
-/* Store one tail token by its proc(5) field number. */
-static int stat_field(int field, const char *tok, struct thread_state *t,
+/* Store one tail token (never empty) by its proc(5) field number. */
+static int stat_field(int field, struct text_span tok, struct thread_state *t,
 		      bool status_fields)
 {
 	if (status_fields)
@@ -100,7 +103,7 @@ static int stat_field(int field, const char *tok, struct thread_state *t,
 	case STAT_PROCESSOR: stat_set_i32(tok, &t->processor); break;
 	case STAT_RT_PRIORITY: {
 		uint32_t v;
-		if (parse_u32(tok, &v))
+		if (parse_u32_span(tok, &v))
 			t->rt_priority = v;
 		break;
 	}
@@ -115,8 +118,8 @@ static int stat_field(int field, const char *tok, struct thread_state *t,
  */
 static int stat_set_comm(const char *text, const char *paren, struct thread_state *t)
 {
-	const char *open = strchr(text, '(');
-	if (!open || open > paren)
+	const char *open = memchr(text, '(', (size_t)(paren - text));
+	if (!open)
 		return 0;
 	char *comm = strndup(open + 1, (size_t)(paren - open - 1));
 	if (!comm)
@@ -126,21 +129,39 @@ static int stat_set_comm(const char *text, const char *paren, struct thread_stat
 	return 0;
 }
 
+/* The field separators: blanks, never '\n' (the line ends there). */
+static inline bool is_stat_delim(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* The next token of [*p, end), runs of separators skipped; empty at the end. */
+static struct text_span stat_next_token(const char **p, const char *end)
+{
+	const char *s = *p;
+	while (s < end && is_stat_delim(*s))
+		s++;
+	const char *e = s;
+	while (e < end && !is_stat_delim(*e))
+		e++;
+	*p = e;
+	return (struct text_span){ s, (size_t)(e - s) };
+}
+
+/* The text is only read: the first line, as spans. */
 static int parse_stat(char *text, struct thread_state *t, bool status_fields)
 {
-	char *nl = strchr(text, '\n');
-	if (nl)
-		*nl = '\0';
-	char *paren = strrchr(text, ')');
+	const char *end = strchrnul(text, '\n');
+	const char *paren = memrchr(text, ')', (size_t)(end - text));
 	if (!paren)
 		return 0;
 	if (status_fields && stat_set_comm(text, paren, t))
 		return -ENOMEM;
-	char *save = NULL;
-	int field = STAT_FIRST_TAIL;
-	for (char *tok = strtok_r(paren + 1, " \t\r\f\v", &save);
-	     tok && field <= STAT_POLICY;
-	     tok = strtok_r(NULL, " \t\r\f\v", &save), field++) {
+	const char *p = paren + 1;
+	for (int field = STAT_FIRST_TAIL; field <= STAT_POLICY; field++) {
+		struct text_span tok = stat_next_token(&p, end);
+		if (!tok.len)
+			break;
 		if (stat_field(field, tok, t, status_fields))
 			return -ENOMEM;
 	}

@@ -448,6 +448,41 @@ int snapshot_set_string(char **dst, const char *src)
 	return 0;
 }
 
+/*
+ * The capacity array_reserve_one implies for len items: the power of two
+ * at or above it. A reservation keeps that rule, so later pushes still grow
+ * the array right.
+ */
+static size_t implied_capacity(size_t len)
+{
+	size_t cap = 1;
+	while (cap < len)
+		cap *= 2;
+	return len ? cap : 0;
+}
+
+int snapshot_reserve_threads(struct ctprof_snapshot *s, size_t n)
+{
+	size_t have = implied_capacity(s->nthreads);
+	size_t need = implied_capacity(s->nthreads + n);
+	if (need <= have)
+		return 0;
+	void *p = realloc(s->threads, need * sizeof(*s->threads));
+	if (!p)
+		return -ENOMEM;
+	s->threads = p;
+	return 0;
+}
+
+void snapshot_move_threads(struct ctprof_snapshot *s, const struct thread_state *src,
+			   size_t n)
+{
+	if (!n)
+		return;
+	memcpy(s->threads + s->nthreads, src, n * sizeof(*src));
+	s->nthreads += n;
+}
+
 int snapshot_push_thread(struct ctprof_snapshot *s, struct thread_state *t)
 {
 	if (array_reserve_one((void **)&s->threads, s->nthreads,

@@ -235,6 +235,9 @@ struct ctprof_snapshot {
 	/* Threads whose sched and io values the capture memo carried over
 	 * (capture_memo.h); not in the JSON either. */
 	uint64_t memo_reused;
+	/* Threads whose io alone it carried over: their process's io totals
+	 * had not moved (capture_memo_io_unchanged). */
+	uint64_t memo_io_reused;
 };
 
 #define PARSE_KCONFIG_HINT                                                     \
@@ -275,6 +278,14 @@ struct cgroup_stats *snapshot_add_cgroup(struct ctprof_snapshot *s,
 					 const char *path);
 /* Move *t into the snapshot (t is left zeroed). 0 / -ENOMEM. */
 int snapshot_push_thread(struct ctprof_snapshot *s, struct thread_state *t);
+/* Room for n more threads in one allocation. 0 / -ENOMEM. */
+int snapshot_reserve_threads(struct ctprof_snapshot *s, size_t n);
+/*
+ * Move src[0..n) to the end of s, after snapshot_reserve_threads(s, >= n):
+ * it cannot fail. The caller forgets src's entries without releasing them.
+ */
+void snapshot_move_threads(struct ctprof_snapshot *s, const struct thread_state *src,
+			   size_t n);
 /* Replace the owned string *dst with a copy of src. 0 / -ENOMEM. */
 int snapshot_set_string(char **dst, const char *src);
 const struct cgroup_stats *snapshot_find_cgroup(const struct ctprof_snapshot *s,

@@ -9,18 +9,25 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "affinity.h"
 #include "parse_util.h"
 #include "proc_task.h"
 #include "readfile.h"
 
-/* Read task/<tid>/name of the process; 0 / -errno. */
+/*
+ * Read task/<tid>/name of the process; 0 / -errno. The name goes after the
+ * prefix task_read built once: formatting the whole path per file showed
+ * up in profiles.
+ */
 static int read_task_file(int proc_fd, const char *name, struct task_read_ctx *ctx)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "task/%u/%s", ctx->tid, name);
-	return read_record_at(proc_fd, path, ctx->buf);
+	size_t n = strlen(name);
+	if (ctx->prefix_len + n >= sizeof(ctx->path))
+		return -ENAMETOOLONG;
+	memcpy(ctx->path + ctx->prefix_len, name, n + 1);
+	return read_record_at(proc_fd, ctx->path, ctx->buf);
 }
 
 /* Read name into ctx->buf; on failure tally it and return false. */
@@ -90,7 +97,8 @@ static void task_read_own(int proc_fd, struct thread_state *t,
 	ctx->reused = ctx->memo && capture_memo_reuse(ctx->memo, t);
 	if (ctx->reused)
 		return;
-	if (read_tallied(proc_fd, "io", PARSE_FILE_IO, ctx))
+	ctx->io_reused = ctx->io_unchanged && capture_memo_reuse_io(ctx->memo, t);
+	if (!ctx->io_reused && read_tallied(proc_fd, "io", PARSE_FILE_IO, ctx))
 		proc_parse_io(ctx->buf->buf, t);
 	if (read_tallied(proc_fd, "sched", PARSE_FILE_SCHED, ctx))
 		parse_tally_record_negative(ctx->tally,
@@ -100,7 +108,8 @@ static void task_read_own(int proc_fd, struct thread_state *t,
 int task_read(int proc_fd, struct thread_state *t, struct task_read_ctx *ctx)
 {
 	bool leader = t->tid == t->tgid;
-	ctx->tid = t->tid;
+	int n = snprintf(ctx->path, sizeof(ctx->path), "task/%u/", t->tid);
+	ctx->prefix_len = n > 0 ? (size_t)n : 0;
 
 	if (!(ctx->skip & TASK_SKIP_COMM) && task_read_comm(proc_fd, t, ctx))
 		return -ENOMEM;

@@ -39,7 +39,12 @@ struct task_read_ctx {
 	/* The thread's memo (taskstats already applied to t), or NULL. */
 	const struct memo_entry *memo;
 	bool reused;               /* out: sched and io came from the memo */
-	uint32_t tid;              /* set by task_read */
+	/* The process's io totals have not moved since the memo's capture. */
+	bool io_unchanged;
+	bool io_reused;            /* out: io alone came from the memo */
+	/* Set by task_read: "task/<tid>/", the prefix of every file's path. */
+	char path[64];
+	size_t prefix_len;
 };
 
 /*

@@ -26,6 +26,7 @@
 #include <netlink/msg.h>
 #include <netlink/socket.h>
 
+#include "array.h"
 #include "parse_util.h"
 
 /* A GET is 28 bytes; the slot keeps each copy 8-byte aligned. */
@@ -445,13 +446,8 @@ static void store_reply(void *arg, size_t index, int err,
 int taskstats_walker_query(struct taskstats_walker *w, const uint32_t *tids,
 			   size_t n)
 {
-	if (n > w->cap) {
-		struct taskstats_result *r = realloc(w->results, n * sizeof(*r));
-		if (!r)
-			return -ENOMEM;
-		w->results = r;
-		w->cap = n;
-	}
+	if (array_ensure((void **)&w->results, &w->cap, n, sizeof(*w->results)))
+		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		w->results[i].err = -ENOTCONN;
 	/* A socket error is already counted, as "other", on every tid it hit. */

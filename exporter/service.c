@@ -127,13 +127,15 @@ static int render_body(struct capture_service *s, struct served *r, enum served_
 
 static void log_capture(struct capture_service *s, const struct served *r, bool limited)
 {
-	char threads[24], ms[32], max[24], reused[24];
+	char threads[24], ms[32], max[24], reused[24], io_reused[24];
 	snprintf(threads, sizeof(threads), "%zu", r->snap.nthreads);
 	snprintf(reused, sizeof(reused), "%llu", (unsigned long long)r->snap.memo_reused);
+	snprintf(io_reused, sizeof(io_reused), "%llu",
+		 (unsigned long long)r->snap.memo_io_reused);
 	snprintf(max, sizeof(max), "%zu", s->cfg->max_series);
 	snprintf(ms, sizeof(ms), "%.3f", (double)r->duration_ns / 1e6);
 	log_event(&s->cfg->log, LOG_DEBUG, "capture complete", "threads", threads,
-		  "reused", reused, "duration_ms", ms, NULL);
+		  "reused", reused, "io_reused", io_reused, "duration_ms", ms, NULL);
 	if (limited && !s->warned_series_limit) {
 		s->warned_series_limit = true;
 		log_event(&s->cfg->log, LOG_WARN,

@@ -367,9 +367,13 @@ def exporter_health():
         "Threads captured", "short",
         [target("ctprof_capture_threads{%s}" % INST, "{{instance}} in capture"),
          target("ctprof_parse_tids_walked{%s}" % INST, "{{instance}} walked"),
-         target("ctprof_capture_threads_reused{%s}" % INST, "{{instance}} idle, reused")],
-        "Threads in the served capture, threads the walk visited, and idle "
-        "threads whose sched and io values were carried over (not read)."))
+         target("ctprof_capture_threads_reused{%s}" % INST, "{{instance}} idle, reused"),
+         target("ctprof_capture_threads_io_reused{%s}" % INST,
+                "{{instance}} io unchanged, reused")],
+        "Threads in the served capture, threads the walk visited, idle "
+        "threads whose sched and io values were carried over (not read), and "
+        "threads whose process's io totals had not moved, whose io values "
+        "were carried over."))
     p.append(stat(
         "Sources available", "bool_yes_no",
         [target(by("source", "ctprof_source_available{%s}" % INST, "min"), "{{source}}")],

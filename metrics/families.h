@@ -123,6 +123,8 @@
 	  "Threads in the served capture")                                                 \
 	X(CAPTURE_REUSED, "ctprof_capture_threads_reused", GAUGE, "", "", "capture",       \
 	  "Threads of the served capture that had not run since the one before, whose sched and io values were carried over (--capture.reuse-idle)") \
+	X(CAPTURE_IO_REUSED, "ctprof_capture_threads_io_reused", GAUGE, "", "", "capture", \
+	  "Threads of the served capture whose process's io totals had not moved since the one before, whose io values alone were carried over (--capture.reuse-idle)") \
 	X(SERIES_LIMITED, "ctprof_series_limited", GAUGE, "", "", "render",                \
 	  "1 when the series limit folded the smallest groups by CPU into one group labelled other (only with a limit)") \
 	X(BUILD_INFO, "ctprof_build_info", INFO, "", "version", "build",                   \

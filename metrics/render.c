@@ -998,8 +998,10 @@ static void render_capture(struct render_ctx *c)
 	       expo_fmt_ratio(buf, c->snap->captured_at_unix_ns, 1000000000u));
 	single_u64(c, FAMILY_CAPTURE_THREADS, c->snap->nthreads);
 	/* The daemon's (a snapshot file does not carry it). */
-	if (c->opt->capture_duration_ns >= 0)
+	if (c->opt->capture_duration_ns >= 0) {
 		single_u64(c, FAMILY_CAPTURE_REUSED, c->snap->memo_reused);
+		single_u64(c, FAMILY_CAPTURE_IO_REUSED, c->snap->memo_io_reused);
+	}
 	if (c->opt->max_series)
 		single_u64(c, FAMILY_SERIES_LIMITED, c->series_limited);
 	family_header(c, FAMILY_BUILD_INFO);

@@ -8,14 +8,15 @@
 # that is a threaded domain with one thread moved into a threaded child, so
 # the once-per-process cgroup read must notice it cannot be shared; a second
 # target in a plain domain cgroup shows the shared read. strace shows which
-# files each plan opened.
+# files each plan opened. The daemon's memo: idle threads are not read, and
+# busy threads of a process whose io totals did not move keep their io.
 set -u
 . "$CTPROF_TOP/tests/lib.sh"
 PY=/usr/bin/python3
 work=$(mktemp -d)
-pid="" pid2="" poker="" cgs=()
+pid="" pid2="" poker="" spinner="" strace_pid="" cgs=()
 cleanup() {
-	for p in $pid $pid2 $poker; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+	for p in $strace_pid $pid $pid2 $poker $spinner; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
 	[ -n "${exporter_pid:-}" ] && kill "$exporter_pid" 2>/dev/null
 	for ((i = ${#cgs[@]} - 1; i >= 0; i--)); do rmdir "${cgs[$i]}" 2>/dev/null; done
 	rm -rf "$work"
@@ -177,9 +178,16 @@ else
 fi
 
 # ---- the daemon's idle-thread memo ----
-# A target that reads a file when poked: its io must be read afresh then.
-cat >"$work/poke.py" <<'PYEOF'
-import signal
+# A target that reads a file when poked (SIGUSR1, in its main thread), with
+# N threads that run a hundred times a second and never read or write.
+cat >"$work/target.py" <<'PYEOF'
+import signal, sys, threading, time
+def spin():
+    while True:
+        sum(range(2000))
+        time.sleep(0.01)
+for _ in range(int(sys.argv[1])):
+    threading.Thread(target=spin, daemon=True).start()
 def poke(*_):
     with open("/etc/hostname", "rb") as f:
         f.read()
@@ -188,36 +196,46 @@ print("ready", flush=True)
 while True:
     signal.pause()
 PYEOF
-$PY "$work/poke.py" >"$work/poke.ready" &
-poker=$!
-for _ in $(seq 100); do grep -q ready "$work/poke.ready" && break; sleep 0.05; done
+start_target() { # N NAME: sets $target_pid once it is ready
+	$PY "$work/target.py" "$1" >"$work/$2.ready" &
+	target_pid=$!
+	for _ in $(seq 100); do grep -q ready "$work/$2.ready" && break; sleep 0.05; done
+}
+io_of() { awk '$1 == "rchar:" || $1 == "syscr:" { print $2 }' "/proc/$1/io" | paste -sd' '; }
+poke() { # PID: until its read shows in its io
+	local before
+	before=$(io_of "$1")
+	kill -USR1 "$1"
+	for _ in $(seq 50); do [ "$(io_of "$1")" != "$before" ] && break; sleep 0.02; done
+	sleep 0.1 # back to pause()
+}
+logged() { # KEY: that count of each "capture complete" line of $log, one a line
+	sed -n "s/.*msg=\"capture complete\".* $1=\([0-9]*\).*/\1/p" "$log"
+}
+start_target 0 poke
+poker=$target_pid
+log=$work/memo.log
 start_exporter "$work/memo.log" --capture.min-interval=0s --no-collector.jemalloc \
 	--log.level=debug || exit 1
 download() { # NAME: a capture of the daemon's, as JSON
 	curl -sf "$base/snapshot.ctprof.zst" | zstd -q -dc >"$work/$1.json"
 	check_eq "daemon $1: snapshot downloaded" 0 "${PIPESTATUS[0]}"
 }
-reused_last() { sed -n 's/.*msg="capture complete".* reused=\([0-9]*\).*/\1/p' "$work/memo.log" | tail -n1; }
 download d1
-check_eq "daemon: the first captures reuse nothing" 0 "$(sed -n 's/.*msg="capture complete".* reused=\([0-9]*\).*/\1/p' "$work/memo.log" | head -n1)"
+check_eq "daemon: the first captures reuse nothing" 0 "$(logged reused | head -n1)"
 download d2
-r2=$(reused_last)
+r2=$(logged reused | tail -n1)
 check_eq "daemon: an idle capture reuses at least the eleven sleeper threads" 1 \
 	"$([ "${r2:-0}" -ge 11 ] && echo 1 || echo 0)"
 curl -sf "$base/metrics" -o "$work/memo.prom"
-check_eq "daemon: ctprof_capture_threads_reused is the capture's count" "$(reused_last)" \
+check_eq "daemon: ctprof_capture_threads_reused is the capture's count" "$(logged reused | tail -n1)" \
 	"$(awk '$1 == "ctprof_capture_threads_reused" { print $2 }' "$work/memo.prom")"
 capture "files-d-$pid" -- --pid "$pid" --sources files
 capture "files-d-$pid2" -- --pid "$pid2" --sources files
-io_before=$(awk '$1 == "rchar:" || $1 == "syscr:" { print $2 }' "/proc/$poker/io" | paste -sd' ')
-kill -USR1 "$poker"
-for _ in $(seq 50); do
-	[ "$(awk '$1 == "rchar:" || $1 == "syscr:" { print $2 }' "/proc/$poker/io" | paste -sd' ')" != "$io_before" ] && break
-	sleep 0.02
-done
-sleep 0.1 # back to pause()
+io_before=$(io_of "$poker")
+poke "$poker"
 download d3
-io_after=$(awk '$1 == "rchar:" || $1 == "syscr:" { print $2 }' "/proc/$poker/io" | paste -sd' ')
+io_after=$(io_of "$poker")
 stop_exporter
 kill "$poker" 2>/dev/null; wait "$poker" 2>/dev/null
 
@@ -246,6 +264,82 @@ ok([d2[p]["rchar"], d2[p]["syscr"]] == before, "daemon: io before the poke", (d2
 ok([d3[p]["rchar"], d3[p]["syscr"]] == after, "daemon: io read afresh after the poke", (d3[p]["rchar"], d3[p]["syscr"], after))
 PYEOF
 [ $? -eq 0 ] || not_ok "capture_sources: daemon python checks"
+
+# ---- the daemon's io gate ----
+# Three threads that run a hundred times a second (the idle memo cannot
+# skip them) and never read or write; the main thread reads a file when
+# poked. While the process's io totals stay put, the daemon must not open
+# the spinners' io files and must serve the values they hold; after the
+# poke it must read them all again. strace, attached to the daemon after
+# its first capture, counts the opens of the four captures that follow.
+start_target 3 spin
+spinner=$target_pid
+spin_tids=$(ls "/proc/$spinner/task" | sort -n | grep -vx "$spinner" | paste -sd' ')
+check_eq "spinner has three threads besides its main one" 3 "$(echo "$spin_tids" | wc -w)"
+if command -v strace >/dev/null; then
+	# LeakSanitizer cannot stop threads that strace holds: the daemon exits
+	# after strace has let go, but checks for leaks elsewhere, not here.
+	ASAN_OPTIONS=detect_leaks=0 start_exporter "$work/gate.log" --capture.min-interval=0s \
+		--no-collector.jemalloc --log.level=debug || exit 1
+	# Ready once the start's capture is done: that one is the baseline.
+	for _ in $(seq 100); do curl -sf "$base/-/ready" >/dev/null && break; sleep 0.05; done
+	strace -f -qq -e trace=openat -p "$exporter_pid" -o "$work/gate.trace" 2>/dev/null &
+	strace_pid=$!
+	for _ in $(seq 100); do
+		[ "$(awk '/^TracerPid:/ { print $2 }' "/proc/$exporter_pid/status")" != 0 ] && break
+		sleep 0.05
+	done
+	download g1 # the totals have not moved since the start's capture
+	download g2
+	capture "files-spin" -- --pid "$spinner" --sources files
+	curl -sf "$base/metrics" -o "$work/gate.prom" # a third capture, still unmoved
+	log=$work/gate.log
+	gate_reused=$(logged io_reused | tail -n1)
+	check_eq "daemon: ctprof_capture_threads_io_reused is the capture's count" "$gate_reused" \
+		"$(awk '$1 == "ctprof_capture_threads_io_reused" { print $2 }' "$work/gate.prom")"
+	check_eq "daemon: the gate carried over at least the three spinners" 1 \
+		"$([ "${gate_reused:-0}" -ge 3 ] && echo 1 || echo 0)"
+	poke "$spinner"
+	download g3 # moved: every spinner read again
+	kill "$strace_pid" 2>/dev/null
+	wait "$strace_pid" 2>/dev/null
+	strace_pid=""
+	stop_exporter
+	for t in $spin_tids; do
+		check_eq "daemon: spinner $t's io opened after the poke only" 1 \
+			"$(grep -c "\"task/$t/io\", O_RDONLY" "$work/gate.trace")"
+		check_eq "daemon: spinner $t's sched opened in all four captures" 4 \
+			"$(grep -c "\"task/$t/sched\", O_RDONLY" "$work/gate.trace")"
+	done
+	"$PY" - "$work" "$spinner" "$spin_tids" <<'PYEOF'
+import json, sys
+work, spinner, tids = sys.argv[1], int(sys.argv[2]), [int(t) for t in sys.argv[3].split()]
+IO = ("rchar", "wchar", "syscr", "syscw", "read_bytes", "write_bytes", "cancelled_write_bytes")
+def threads(name):
+    return {t["tid"]: t for t in json.load(open(f"{work}/{name}.json"))["threads"]}
+def ok(cond, name, detail=""):
+    print(("ok" if cond else "not ok") + f" - {name}" + ("" if cond else f": {detail}"))
+g1, g2, g3, files = threads("g1"), threads("g2"), threads("g3"), threads("files-spin")
+live = {}
+for t in [spinner] + tids:
+    with open(f"/proc/{spinner}/task/{t}/io") as f:
+        live[t] = {k.rstrip(":"): int(v) for k, v in (line.split() for line in f)}
+for t in tids:
+    ok(g1[t]["run_time_ns"] < g2[t]["run_time_ns"], f"spinner {t} ran between the first two captures")
+    for name, snap in (("carried over", g2), ("read again", g3)):
+        diffs = [(k, snap[t][k], files[t][k]) for k in IO if snap[t][k] != files[t][k]]
+        ok(not diffs, f"daemon, io {name}: spinner {t} equals a files capture", diffs)
+m = spinner
+ok(g3[m]["rchar"] > g2[m]["rchar"], "daemon: the poked main thread's rchar read afresh",
+   (g2[m]["rchar"], g3[m]["rchar"]))
+ok(g3[m]["rchar"] == live[m]["rchar"] and g3[m]["syscr"] == live[m]["syscr"],
+   "daemon: the main thread's io after the poke equals /proc", (g3[m], live[m]))
+PYEOF
+	[ $? -eq 0 ] || not_ok "capture_sources: io gate python checks"
+else
+	skip "daemon io gate" "no strace on this machine"
+fi
+kill "$spinner" 2>/dev/null; wait "$spinner" 2>/dev/null; spinner=""
 
 # Bad values: one line naming the flag, exit 2.
 for args in "--sources fast" "--workers 0" "--workers 17" "--workers x"; do

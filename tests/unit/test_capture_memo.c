@@ -5,6 +5,10 @@
  * reuse copies exactly the sched and io values, a changed host epoch
  * (sched_ext state or enable_seq, kernel.sched_schedstats) forgets every
  * entry, and the rebuild keeps measured threads only, found by (tgid, tid).
+ * The io gate: a process's totals compare equal only field for field, to
+ * the same tgid's of the last commit; io alone is reused for the same
+ * thread (tid and start time) whatever else moved; an epoch change forgets
+ * the totals too.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -46,6 +50,14 @@ static void make_thread(struct thread_state *t, uint32_t tgid, uint32_t tid)
 	t->rchar = 4096;
 	t->syscw = 12;
 	t->cancelled_write_bytes = 8192;
+}
+
+/* The io values make_thread gives. */
+static void assert_made_io(const struct thread_state *t)
+{
+	assert_int_equal(t->rchar, 4096);
+	assert_int_equal(t->syscw, 12);
+	assert_int_equal(t->cancelled_write_bytes, 8192);
 }
 
 /* What this capture read afresh: stat and taskstats, no sched, no io. */
@@ -158,9 +170,7 @@ static void reuse_copies_sched_and_io(void **state)
 	assert_int_equal(t.fair_slice_ns, 3000000);
 	assert_true(t.ext_enabled);
 	assert_int_equal(t.wait_sum, 99);
-	assert_int_equal(t.rchar, 4096);
-	assert_int_equal(t.syscw, 12);
-	assert_int_equal(t.cancelled_write_bytes, 8192);
+	assert_made_io(&t);
 	assert_int_equal(t.processor, 3);
 	assert_int_equal(t.run_time_ns, 5000);
 	thread_state_release(&t);
@@ -233,6 +243,85 @@ static void epoch_change_forgets_everything(void **state)
 	assert_int_equal(capture_memo_size(f->memo), 3);
 }
 
+/* The io totals of process 10 as the fixture's io gate commits them. */
+static void commit_totals(struct fixture *f, struct memo_io *io)
+{
+	struct thread_state totals = { 0 };
+	totals.rchar = 1 << 20;
+	totals.wchar = 77;
+	totals.syscr = 300;
+	totals.syscw = 12;
+	totals.read_bytes = 4096;
+	totals.write_bytes = 8192;
+	totals.cancelled_write_bytes = 8192;
+	memo_io_from_thread(io, &totals);
+	const struct memo_process procs[] = { { 10, *io }, { 20, { 0 } } };
+	assert_int_equal(capture_memo_commit_processes(f->memo, procs, 2), 0);
+}
+
+/* Equal totals, field for field, of the same tgid: nothing else. */
+static void io_totals_compare_field_for_field(void **state)
+{
+	struct fixture *f = *state;
+	struct memo_io io, zero = { 0 };
+	commit_totals(f, &io);
+	assert_true(capture_memo_io_unchanged(f->memo, 10, &io));
+	assert_true(capture_memo_io_unchanged(f->memo, 20, &zero));
+	assert_false(capture_memo_io_unchanged(f->memo, 30, &zero)); /* not read last time */
+	assert_false(capture_memo_io_unchanged(f->memo, 20, &io));
+	assert_false(capture_memo_io_unchanged(NULL, 10, &io));
+	uint64_t *fields[] = { &io.rchar, &io.wchar, &io.syscr, &io.syscw,
+			       &io.read_bytes, &io.write_bytes, &io.cancelled_write_bytes };
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		(*fields[i])++;
+		assert_false(capture_memo_io_unchanged(f->memo, 10, &io));
+		(*fields[i])--;
+	}
+	assert_true(capture_memo_io_unchanged(f->memo, 10, &io));
+	/* The next commit replaces the totals; an empty one forgets them. */
+	assert_int_equal(capture_memo_commit_processes(f->memo, NULL, 0), 0);
+	assert_false(capture_memo_io_unchanged(f->memo, 10, &io));
+}
+
+/* io alone, for the same thread, however much it ran; never sched. */
+static void reuse_io_copies_io_only(void **state)
+{
+	struct fixture *f = *state;
+	const struct memo_entry *e = capture_memo_find(f->memo, 10, 12);
+	struct thread_state t;
+	make_fresh(&t, &f->snap.threads[1]);
+	t.state = 'R';
+	t.run_time_ns += 1000000;
+	t.voluntary_csw += 9;
+	assert_false(capture_memo_reuse(e, &t));
+	assert_true(capture_memo_reuse_io(e, &t));
+	assert_made_io(&t);
+	assert_int_equal(t.nr_migrations, 0);
+	assert_int_equal(t.wait_sum, 0);
+	assert_int_equal(t.fair_slice_ns, 0);
+	thread_state_release(&t);
+	/* Another thread under a reused tid, and no entry at all: read. */
+	make_fresh(&t, &f->snap.threads[1]);
+	t.start_time_clock_ticks++;
+	assert_false(capture_memo_reuse_io(e, &t));
+	assert_false(capture_memo_reuse_io(NULL, &t));
+	assert_int_equal(t.rchar, 0);
+	thread_state_release(&t);
+}
+
+/* A moved epoch forgets the io totals with the threads. */
+static void epoch_change_forgets_io_totals(void **state)
+{
+	struct fixture *f = *state;
+	struct memo_io io;
+	commit_totals(f, &io);
+	assert_int_equal(capture_memo_begin(f->memo, f->proc_fd, f->sys_fd, &f->buf), 0);
+	assert_true(capture_memo_io_unchanged(f->memo, 10, &io));
+	write_at(f->proc_fd, "sys/kernel/sched_schedstats", "1\n");
+	assert_int_equal(capture_memo_begin(f->memo, f->proc_fd, f->sys_fd, &f->buf), 0);
+	assert_false(capture_memo_io_unchanged(f->memo, 10, &io));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -241,6 +330,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(reuse_refused_when_anything_moved, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(epoch_change_forgets_everything, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(io_totals_compare_field_for_field, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(reuse_io_copies_io_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(epoch_change_forgets_io_totals, setup,
 						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

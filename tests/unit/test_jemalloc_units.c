@@ -1,8 +1,8 @@
 /*
  * test_jemalloc_units.c - the jemalloc probe's pure parts: TLS arithmetic
  * (ktstr-facts 5.3's worked examples, both variants, the GOT route), the
- * layout table, symbol names, the tag tally and probe summary (5.4), and
- * the (u64, u64) cache.
+ * layout table, symbol names, the tag tally and probe summary (5.4), the
+ * (u64, u64) cache, and the maps line parser (lines read as sscanf did).
  */
 #include <elf.h>
 #include <setjmp.h>
@@ -11,9 +11,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 
 #include <cmocka.h>
 
+#include "jemalloc_attach.h"
 #include "jemalloc_cache.h"
 #include "jemalloc_elf.h"
 #include "jemalloc_layout.h"
@@ -276,6 +278,65 @@ static void test_cache_put_find_sweep(void **state)
 	assert_int_equal(dropped, 250500 - 6 + 99); /* 2 + 4 + ... + 1000, 6 now 99 */
 }
 
+static void test_map_line_kernel(void **state)
+{
+	const char *l = "7f3a1c200000-7f3a1c3b5000 r-xp 00026000 fd:01 1837044"
+			"                    /usr/lib/x86_64-linux-gnu/libc.so.6 (deleted)";
+	struct jm_mapping m;
+	(void)state;
+	assert_true(jm_parse_map_line(l, &m));
+	assert_int_equal(m.start, 0x7f3a1c200000ull);
+	assert_int_equal(m.offset, 0x26000);
+	assert_int_equal(m.dev, makedev(0xfd, 1));
+	assert_int_equal(m.ino, 1837044);
+	assert_ptr_equal(m.path, strchr(l, '/')); /* a path keeps its spaces */
+	/* Not executable, or not a file: rejected at once. */
+	assert_false(jm_parse_map_line("7f3a1c3b5000-7f3a1c5b5000 ---p 001db000 fd:01 "
+				       "1837044 /usr/lib/x86_64-linux-gnu/libc.so.6", &m));
+	assert_false(jm_parse_map_line("7ffd5b1fe000-7ffd5b200000 r-xp 00000000 00:00 0"
+				       "                          [vdso]", &m));
+	assert_false(jm_parse_map_line("7f0000000000-7f0000021000 rw-p 00000000 00:00 0 ", &m));
+}
+
+/* sscanf's leniencies, kept so that no line reads differently. */
+static void test_map_line_scanf_rules(void **state)
+{
+	struct jm_mapping m;
+	const char *l = "\t0x1000-+2000 r-xpXXX10 0X8:\v-1 18446744073709551616\r/x";
+	(void)state;
+	assert_true(jm_parse_map_line(l, &m));
+	assert_int_equal(m.start, 0x1000);
+	assert_int_equal(m.offset, 0x10); /* %7s took "r-xpXXX" */
+	assert_int_equal(m.dev, makedev(8, 0xffffffffu)); /* -1 as %x */
+	assert_int_equal(m.ino, UINT64_MAX); /* saturated like strtoull */
+	assert_ptr_equal(m.path, l + strlen(l) - 2);
+	assert_true(jm_parse_map_line("0x-1 r-x 0x 100000001:0 0 /x", &m));
+	assert_int_equal(m.start, 0); /* a bare 0x is 0 */
+	assert_int_equal(m.dev, makedev(1, 0)); /* %x keeps the low 32 bits */
+	assert_true(jm_parse_map_line("1-2 r-x -1 0:0 0 /x", &m));
+	assert_int_equal(m.offset, UINT64_MAX); /* negated like strtoull */
+}
+
+static void test_map_line_malformed(void **state)
+{
+	static const char *const bad[] = {
+		"", " ", "1000", "1000-", "1000-2000", "1000-2000 ", "1000 -2000 r-xp 0 8:1 1 /x",
+		"1000-2000 rx 0 8:1 1 /x", "1000-2000 r-xp", "1000-2000 r-xp 0 8 1 1 /x",
+		"1000-2000 r-xp 0 8: 1 /x", "1000-2000 r-xp 0 8:1", "1000-2000 r-xp 0 8:1 1",
+		"1000-2000 r-xp 0 8:1 1 ", "1000-2000 r-xp 0 8:1 0x1 /x", "1000-2000 r-xp 0 8:1 - /x",
+		"g000-2000 r-xp 0 8:1 1 /x", "1000-2000 r-xp 0 8:1 1 x/",
+	};
+	struct jm_mapping m = { .start = 42 };
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		char *copy = strdup(bad[i]); /* exactly sized: ASan sees an over-read */
+		assert_non_null(copy);
+		assert_false(jm_parse_map_line(copy, &m));
+		free(copy);
+	}
+	assert_int_equal(m.start, 42); /* untouched */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -291,6 +352,9 @@ int main(void)
 		cmocka_unit_test(test_privilege_threshold),
 		cmocka_unit_test(test_summary_projection),
 		cmocka_unit_test(test_cache_put_find_sweep),
+		cmocka_unit_test(test_map_line_kernel),
+		cmocka_unit_test(test_map_line_scanf_rules),
+		cmocka_unit_test(test_map_line_malformed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
 /*
  * test_parse_util.c - the shared parsing rules (ktstr-facts 7 and 9): dotted
- * ms.ns values, cpu lists, Rust-compatible integers, PSI centi-percent.
+ * ms.ns values, cpu lists, Rust-compatible integers, PSI centi-percent, and
+ * the span forms the per-thread parsers use (trim, lines, key: value).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -132,6 +133,111 @@ static void test_psi_lines(void **state)
 	assert_int_equal(r.full.total_usec, 42);
 }
 
+/* The first n bytes of s as a span: what follows them must not count. */
+static struct text_span prefix(const char *s, size_t n)
+{
+	return (struct text_span){ s, n };
+}
+
+static void test_span_trim(void **state)
+{
+	(void)state;
+	/* runs of ' ' longer than a word, mixed with the other blanks */
+	const char *s = " \t                   x y          \v \r\n    ";
+	struct text_span t = span_trim(span_of(s));
+	assert_int_equal(t.len, 3);
+	assert_memory_equal(t.p, "x y", 3);
+	t = span_trim(span_of("                \f          "));
+	assert_int_equal(t.len, 0);
+	t = span_trim(span_of(""));
+	assert_int_equal(t.len, 0);
+	/* the bytes after the span are never looked at */
+	t = span_trim(prefix("  ab  cd", 6));
+	assert_int_equal(t.len, 2);
+	assert_memory_equal(t.p, "ab", 2);
+	size_t start = 3, end = 1;
+	trim_span("     ", &start, &end);
+	assert_int_equal(start, 3);
+	assert_int_equal(end, 1);
+}
+
+static void test_span_lines_and_split(void **state)
+{
+	(void)state;
+	struct text_span rest = span_of("a: 1\n\nno colon\n b :c:d \nlast");
+	struct text_span line, k, v;
+	assert_true(span_next_line(&rest, &line));
+	assert_true(span_split(line, ':', &k, &v));
+	assert_true(span_eq(k, "a", 1) && span_eq(v, "1", 1));
+	assert_true(span_next_line(&rest, &line));
+	assert_int_equal(line.len, 0);
+	assert_false(span_split(line, ':', &k, &v));
+	assert_true(span_next_line(&rest, &line));
+	assert_false(span_split(line, ':', &k, &v));
+	assert_true(span_next_line(&rest, &line));
+	assert_true(span_split(line, ':', &k, &v));
+	assert_true(span_eq(k, "b", 1) && span_eq(v, "c:d", 3));
+	assert_true(span_next_line(&rest, &line));
+	assert_true(span_eq(line, "last", 4));
+	assert_false(span_next_line(&rest, &line));
+	/* a final '\n' ends the last line; it starts no empty one */
+	rest = span_of("x\n");
+	assert_true(span_next_line(&rest, &line));
+	assert_false(span_next_line(&rest, &line));
+}
+
+static void test_span_integers(void **state)
+{
+	(void)state;
+	uint64_t u = 7;
+	int32_t i = 7;
+	uint32_t w = 7;
+	assert_true(parse_u64_span(prefix("123x", 3), &u));
+	assert_int_equal(u, 123);
+	assert_true(parse_u64_span(prefix("184467440737095516150", 20), &u));
+	assert_true(u == UINT64_MAX);
+	assert_false(parse_u64_span(prefix("+", 1), &u));
+	assert_false(parse_u64_span(prefix("5", 0), &u));
+	assert_false(parse_u64_span(prefix("1\0", 2), &u));
+	assert_true(parse_i32_span(prefix("-7,", 2), &i));
+	assert_int_equal(i, -7);
+	assert_false(parse_i32_span(prefix("-+7", 3), &i));
+	assert_false(parse_i32_span(prefix("-", 1), &i));
+	assert_true(parse_u32_span(prefix("4294967295", 10), &w));
+	assert_false(parse_u32_span(prefix("4294967296", 10), &w));
+	assert_true(w == UINT32_MAX);
+}
+
+static void test_dotted_span_edges(void **state)
+{
+	(void)state;
+	uint64_t ns = 5;
+	/* the kernel's "%14Ld.%06ld" padding */
+	assert_int_equal(parse_dotted_ns_span(span_of("      19750284.390597"), &ns),
+			 DOTTED_OK);
+	assert_true(ns == 19750284390597ULL);
+	/* the fraction stops at the span's end, then pads with '0' */
+	assert_int_equal(parse_dotted_ns_span(prefix("1.23456", 4), &ns), DOTTED_OK);
+	assert_int_equal(ns, 1230000);
+	assert_int_equal(parse_dotted_ns("1.", &ns), DOTTED_OK);
+	assert_int_equal(ns, 1000000);
+	assert_int_equal(parse_dotted_ns("1.+5", &ns), DOTTED_OK);
+	assert_int_equal(ns, 1050000);
+	assert_int_equal(parse_dotted_ns("2 . 5", &ns), DOTTED_OK);
+	assert_int_equal(ns, 2500000);
+	assert_int_equal(parse_dotted_ns(".5", &ns), DOTTED_MALFORMED);
+	/* 31 characters of integer part parse, 32 are malformed even as zeros */
+	assert_int_equal(parse_dotted_ns("0000000000000000000000000000001", &ns),
+			 DOTTED_OK);
+	assert_int_equal(ns, 1);
+	assert_int_equal(parse_dotted_ns("00000000000000000000000000000001", &ns),
+			 DOTTED_MALFORMED);
+	assert_int_equal(parse_dotted_ns("-0000000000000000000000000000001", &ns),
+			 DOTTED_MALFORMED);
+	assert_int_equal(parse_dotted_ns("abc.-1", &ns), DOTTED_NEGATIVE);
+	assert_int_equal(ns, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -141,6 +247,10 @@ int main(void)
 		cmocka_unit_test(test_integers),
 		cmocka_unit_test(test_centi_percent),
 		cmocka_unit_test(test_psi_lines),
+		cmocka_unit_test(test_span_trim),
+		cmocka_unit_test(test_span_lines_and_split),
+		cmocka_unit_test(test_span_integers),
+		cmocka_unit_test(test_dotted_span_edges),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -198,6 +198,116 @@ static void test_sched_negative_dotted_counted(void **state)
 	assert_int_equal(t->exec_max, 1000000);
 }
 
+/* Every sched key, as the kernel prints it, lands on its own field. */
+static void test_sched_every_key(void **state)
+{
+	struct thread_state *t = *state;
+	static const struct {
+		const char *key;
+		size_t offset;
+		bool dotted;
+	} keys[] = {
+#define K(key, field, dotted) { key, offsetof(struct thread_state, field), dotted }
+		K("se.nr_migrations", nr_migrations, false),
+		K("se.slice", fair_slice_ns, false),
+		K("wait_sum", wait_sum, true),
+		K("stats.wait_count", wait_count, false),
+		K("se.statistics.wait_max", wait_max, true),
+		K("sleep_max", sleep_max, true),
+		K("sum_block_runtime", block_sum, true),
+		K("block_max", block_max, true),
+		K("iowait_sum", iowait_sum, true),
+		K("iowait_count", iowait_count, false),
+		K("exec_max", exec_max, true),
+		K("slice_max", slice_max, true),
+		K("core_forceidle_sum", core_forceidle_sum, true),
+		K("nr_wakeups", nr_wakeups, false),
+		K("nr_wakeups_local", nr_wakeups_local, false),
+		K("nr_wakeups_remote", nr_wakeups_remote, false),
+		K("nr_wakeups_sync", nr_wakeups_sync, false),
+		K("nr_wakeups_migrate", nr_wakeups_migrate, false),
+		K("nr_wakeups_affine", nr_wakeups_affine, false),
+		K("nr_wakeups_affine_attempts", nr_wakeups_affine_attempts, false),
+		K("nr_forced_migrations", nr_forced_migrations, false),
+		K("nr_failed_migrations_affine", nr_failed_migrations_affine, false),
+		K("nr_failed_migrations_running", nr_failed_migrations_running, false),
+		K("nr_failed_migrations_hot", nr_failed_migrations_hot, false),
+#undef K
+	};
+	size_t n = sizeof(keys) / sizeof(keys[0]);
+	char text[8192];
+	int len = snprintf(text, sizeof(text), "x (1, #threads: 1)\n%s\n%-45s:%14u.%06u\n",
+			   "----------------", "sum_sleep_runtime", 9999u, 0u);
+	for (size_t i = 0; i < n; i++) {
+		unsigned v = 1000u + (unsigned)i;
+		if (keys[i].dotted)
+			len += snprintf(text + len, sizeof(text) - (size_t)len,
+					"%-45s:%14u.%06u\n", keys[i].key, v, v);
+		else
+			len += snprintf(text + len, sizeof(text) - (size_t)len,
+					"%-45s:%21u\n", keys[i].key, v);
+	}
+	snprintf(text + len, sizeof(text) - (size_t)len, "%-45s:%21u\n%s\n",
+		 "ext.enabled", 1u, "current_node=0, numa_group_id=0");
+	assert_int_equal(proc_parse_sched(text, t), 0);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v = 1000u + i, got;
+		memcpy(&got, (char *)t + keys[i].offset, sizeof(got));
+		assert_int_equal(got, keys[i].dotted ? v * 1000000 + v : v);
+	}
+	assert_true(t->ext_enabled);
+	/* the loop checked block_sum: sum_sleep_runtime minus it */
+	assert_int_equal(t->voluntary_sleep_ns, 9999000000ULL - t->block_sum);
+}
+
+/* Keys match whole: a longer, shorter or differently cased one is no key. */
+static void test_sched_near_keys(void **state)
+{
+	struct thread_state *t = *state;
+	proc_parse_sched(TEXT("wait_summ : 1\nwait_su : 2\nWait_sum : 3\n"
+			      "se.ext.enabled : 1\nwait_sum. : 4\n"
+			      "se.statistics. wait_sum : 5\n\t nr_wakeups\t:\t6 \r\n"),
+			 t);
+	assert_int_equal(t->wait_sum, 0);
+	assert_false(t->ext_enabled);
+	assert_int_equal(t->nr_wakeups, 6);
+}
+
+static void test_stat_blank_runs(void **state)
+{
+	struct thread_state *t = *state;
+	/* any run of ' ', \t, \r, \f, \v separates; only the first line counts */
+	char *text = TEXT("7 (a b) S\t1  7 7 0 -1 0 \v5 0 6\f0 7 8 0 0 20 1 3\r\n"
+			  "0 22 1 2 3 4 5 6 7 8 9 10");
+	assert_int_equal(proc_parse_stat_whole(text, t), 0);
+	assert_string_equal(t->comm, "a b");
+	assert_int_equal(t->state, 'S');
+	/* minflt majflt utime stime priority nice threads; no start time */
+	const int64_t got[] = { (int64_t)t->minflt, (int64_t)t->majflt,
+				(int64_t)t->utime_clock_ticks, (int64_t)t->stime_clock_ticks,
+				t->priority, t->nice, (int64_t)t->nr_threads,
+				(int64_t)t->start_time_clock_ticks };
+	const int64_t want[] = { 5, 6, 7, 8, 20, 1, 3, 0 };
+	assert_memory_equal(got, want, sizeof(want));
+	/* a '(' only after the last ')' names no comm */
+	assert_int_equal(proc_parse_stat_whole(TEXT("7 x) R ("), t), 0);
+	assert_string_equal(t->comm, "a b");
+	assert_int_equal(t->state, 'R');
+}
+
+static void test_io_padding(void **state)
+{
+	struct thread_state *t = *state;
+	proc_parse_io(TEXT("  rchar \t:\t 5 \r\nwchar:\nsyscr:+7\nsyscw: 1 2\n"
+			   "read_bytes: 18446744073709551616\nwrite_bytes"),
+		      t);
+	assert_int_equal(t->rchar, 5);
+	assert_int_equal(t->wchar, 0);
+	assert_int_equal(t->syscr, 7);
+	assert_int_equal(t->syscw, 0);
+	assert_int_equal(t->read_bytes, 0);
+}
+
 static void test_cgroup_selection(void **state)
 {
 	struct thread_state *t = *state;
@@ -245,6 +355,10 @@ int main(void)
 		T(test_sched_bare_and_prefixed_keys),
 		T(test_sched_voluntary_sleep_needs_both),
 		T(test_sched_negative_dotted_counted),
+		T(test_sched_every_key),
+		T(test_sched_near_keys),
+		T(test_stat_blank_runs),
+		T(test_io_padding),
 		T(test_cgroup_selection),
 		T(test_smaps_rollup_header_rejected),
 	};
