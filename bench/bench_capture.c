@@ -172,6 +172,21 @@ static void print_tree(const char *label, struct timings *t, int runs)
 	       c7u > 0 ? du / c7u : 0);
 }
 
+/*
+ * The daemon's captures are a scrape interval apart, and the workload's
+ * threads wake once a second: a daemon run starts DAEMON_SPACING_MS after
+ * the one before (sleeping costs no CPU), so every one of them has run in
+ * between, however fast the runs of a small tree are. Returns its start.
+ */
+#define DAEMON_SPACING_MS 1200.0
+static double space_daemon_run(double last)
+{
+	double wait = last + DAEMON_SPACING_MS - now_ms();
+	if (wait > 0)
+		usleep((useconds_t)(wait * 1000));
+	return now_ms();
+}
+
 static void bench_tree(const char *label, const char *procfs, const char *sysfs,
 		       const char *cgroupfs, int runs)
 {
@@ -184,11 +199,16 @@ static void bench_tree(const char *label, const char *procfs, const char *sysfs,
 	for (int k = 0; k < 4; k++)
 		t[k] = (struct timings){ .wall = v[2 * k], .cpu = v[2 * k + 1] };
 	/* The daemon's first capture fills its memo. */
+	double daemon_at = now_ms();
 	time_run(3, &o, &buf, &t[3], 0);
 	/* Interleaved, so a change of the host's load during the runs hits all four. */
-	for (int i = 0; i < runs; i++)
-		for (int k = 0; k < 4; k++)
+	for (int i = 0; i < runs; i++) {
+		for (int k = 0; k < 4; k++) {
+			if (k == 3)
+				daemon_at = space_daemon_run(daemon_at);
 			time_run(k, &o, &buf, &t[k], i);
+		}
+	}
 	print_tree(label, t, runs);
 	capture_memo_free(o.memo);
 	jemalloc_prober_free(o.jemalloc);

@@ -100,8 +100,8 @@ report_capture() {
 	echo "Capture and floor7: \`bench_capture --live\`, median of $CAPTURE_RUNS runs; CPU is" \
 		"the whole process's (worker threads included); the cold capture reads every" \
 		"thread and probes every process for jemalloc; the daemon capture keeps its memo" \
-		"and its jemalloc prober from one run to the next, as the daemon does (runs are" \
-		"seconds apart: every workload thread has run in between); floor7 = open, read, close of" \
+		"and its jemalloc prober from one run to the next, as the daemon does, its runs" \
+		"1.2 s apart (every workload thread has run in between); floor7 = open, read, close of" \
 		"stat, status, io, sched, schedstat, cgroup and comm of every task, by openat on" \
 		"the task's directory fd. Snapshot: the download of a capture already taken" \
 		"(the daemon's min-interval makes \`GET /snapshot.ctprof.zst\` reuse the capture of" \
