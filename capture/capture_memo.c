@@ -127,28 +127,33 @@ int capture_memo_begin(struct capture_memo *m, int proc_fd, int sys_fd,
 	return rc;
 }
 
-static int entry_cmp(uint32_t tgid, uint32_t tid, const struct memo_entry *e)
+static int cmp_u32(uint32_t a, uint32_t b)
 {
-	if (tgid != e->tgid)
-		return tgid < e->tgid ? -1 : 1;
-	return tid < e->tid ? -1 : tid > e->tid;
+	return a < b ? -1 : a > b;
+}
+
+/* bsearch over the entries, kept in (tgid, tid) order. */
+static int entry_key_cmp(const void *key, const void *elem)
+{
+	const uint32_t *k = key;
+	const struct memo_entry *e = elem;
+	int c = cmp_u32(k[0], e->tgid);
+	return c ? c : cmp_u32(k[1], e->tid);
+}
+
+/* bsearch over the io totals by tgid. */
+static int process_key_cmp(const void *key, const void *elem)
+{
+	return cmp_u32(*(const uint32_t *)key, ((const struct memo_process *)elem)->tgid);
 }
 
 const struct memo_entry *capture_memo_find(const struct capture_memo *m,
 					   uint32_t tgid, uint32_t tid)
 {
-	size_t lo = 0, hi = m ? m->len : 0;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = entry_cmp(tgid, tid, &m->entries[mid]);
-		if (!c)
-			return &m->entries[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	const uint32_t key[2] = { tgid, tid };
+	if (!m || !m->len)
+		return NULL;
+	return bsearch(key, m->entries, m->len, sizeof(*m->entries), entry_key_cmp);
 }
 
 /* Sleeping: not running, not woken and waiting for a CPU (that is R). */
@@ -181,18 +186,11 @@ bool capture_memo_reuse_io(const struct memo_entry *e, struct thread_state *t)
 bool capture_memo_io_unchanged(const struct capture_memo *m, uint32_t tgid,
 			       const struct memo_io *now)
 {
-	size_t lo = 0, hi = m ? m->nprocs : 0;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct memo_process *p = &m->procs[mid];
-		if (p->tgid == tgid)
-			return io_equal(&p->io, now);
-		if (tgid < p->tgid)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return false;
+	if (!m || !m->nprocs)
+		return false;
+	const struct memo_process *p =
+		bsearch(&tgid, m->procs, m->nprocs, sizeof(*m->procs), process_key_cmp);
+	return p && io_equal(&p->io, now);
 }
 
 int capture_memo_commit_processes(struct capture_memo *m, const struct memo_process *p,
