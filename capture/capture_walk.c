@@ -342,9 +342,9 @@ static void walker_release(struct walker *w)
 
 /*
  * Move every process's threads and CPU times into snap, in tgid order. The
- * threads move in one reservation and one copy per process: growing the
- * array thread by thread copied and faulted it in again at each doubling.
- * Once moved, the parts no longer own them.
+ * threads move in one reservation and one copy per process, not one push
+ * (and a realloc at each doubling) per thread. Once moved, the parts no
+ * longer own them.
  */
 static int walk_merge(struct walk_queue *q, struct walker *ws, unsigned nw,
 		      struct ctprof_snapshot *snap)
