@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "array.h"
+#include "parse_util.h"
 #include "readfile.h"
 #include "strbuf.h"
 
@@ -201,23 +202,6 @@ static bool seen_mapping(const struct jm_mappings *ms, uint64_t dev, uint64_t in
 		if (ms->items[i].dev == dev && ms->items[i].ino == ino)
 			return true;
 	return false;
-}
-
-/*
- * strsep(text, "\n"): the same lines, but strchr finds a line's end faster
- * than strsep's strcspn, which matches a set of delimiters.
- */
-static char *next_line(char **text)
-{
-	char *line = *text, *nl;
-
-	if (!line)
-		return NULL;
-	nl = strchr(line, '\n');
-	if (nl)
-		*nl++ = '\0';
-	*text = nl;
-	return line;
 }
 
 /* The distinct r-x file mappings other than the executable, in maps order. */

@@ -198,18 +198,34 @@ void ctprof_snapshot_release(struct ctprof_snapshot *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Grow an array of elem-sized items to hold len + 1; 0 / -ENOMEM. */
-static int array_reserve_one(void **items, size_t len, size_t elem)
+/*
+ * The arrays here keep no capacity field: it is implied by len, the power
+ * of two at or above it, so every reservation must grow to exactly that.
+ */
+static size_t implied_capacity(size_t len)
 {
-	/* Power-of-two capacity derived from len: no separate alloc field. */
-	if (len & (len - 1) && len > 1)
+	size_t cap = 1;
+	while (cap < len)
+		cap *= 2;
+	return len ? cap : 0;
+}
+
+/* Grow an array of elem-sized items of len to hold len + n; 0 / -ENOMEM. */
+static int array_reserve(void **items, size_t len, size_t n, size_t elem)
+{
+	size_t need = implied_capacity(len + n);
+	if (need <= implied_capacity(len))
 		return 0;
-	size_t cap = len ? len * 2 : 1;
-	void *p = realloc(*items, cap * elem);
+	void *p = realloc(*items, need * elem);
 	if (!p)
 		return -ENOMEM;
 	*items = p;
 	return 0;
+}
+
+static int array_reserve_one(void **items, size_t len, size_t elem)
+{
+	return array_reserve(items, len, 1, elem);
 }
 
 /* Binary search over sorted keys; *found says whether keys[pos] == key. */
@@ -448,30 +464,9 @@ int snapshot_set_string(char **dst, const char *src)
 	return 0;
 }
 
-/*
- * The capacity array_reserve_one implies for len items: the power of two
- * at or above it. A reservation keeps that rule, so later pushes still grow
- * the array right.
- */
-static size_t implied_capacity(size_t len)
-{
-	size_t cap = 1;
-	while (cap < len)
-		cap *= 2;
-	return len ? cap : 0;
-}
-
 int snapshot_reserve_threads(struct ctprof_snapshot *s, size_t n)
 {
-	size_t have = implied_capacity(s->nthreads);
-	size_t need = implied_capacity(s->nthreads + n);
-	if (need <= have)
-		return 0;
-	void *p = realloc(s->threads, need * sizeof(*s->threads));
-	if (!p)
-		return -ENOMEM;
-	s->threads = p;
-	return 0;
+	return array_reserve((void **)&s->threads, s->nthreads, n, sizeof(*s->threads));
 }
 
 void snapshot_move_threads(struct ctprof_snapshot *s, const struct thread_state *src,
